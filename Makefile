@@ -1,0 +1,97 @@
+# vmkit - GNU make build. `make` builds build/vmkit.
+#   make demo          install what is missing, build, run the demo
+#   make test          install what is missing, build, run every test
+#   make SAN=1         ASan+UBSan build in build/asan
+#   make CC=clang      any C11 compiler; WERROR=1 turns warnings into errors
+
+CC      ?= cc
+BUILD   ?= build
+PKGS    := jansson
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1-dev)
+
+CPPFLAGS += -Isrc -D_GNU_SOURCE -DVMKIT_VERSION='"$(VERSION)"' -MMD -MP
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wno-unused-parameter -fno-strict-aliasing -pthread
+LDFLAGS  += -pthread
+CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SAN),1)
+BUILD    := build/asan
+CFLAGS   += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS  += -fsanitize=address,undefined
+endif
+ifeq ($(WERROR),1)
+CFLAGS   += -Werror
+endif
+
+# Everything but the CLI is a library, so unit tests link what vmkit links.
+LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRC  := $(wildcard src/cli/*.c)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libvmkit.a
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+UNIT_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# Quiet by default (one line per file); V=1 shows whole commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+.PHONY: all unit guests deps demo test clean format bench
+.SECONDARY:
+all: $(BUILD)/vmkit
+
+$(BUILD)/vmkit: $(CLI_OBJ) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+unit: $(UNIT_BIN)
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(UNIT_LIBS)
+
+include tests/guest/guest.mk
+
+deps:
+	@scripts/deps.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(BUILD)/vmkit info
+
+# The suite builds what it runs (normal and sanitizer builds, guests), then
+# tests/run.sh runs everything and prints "N passed, N failed".
+test: deps
+	@$(MAKE) --no-print-directory all unit guests
+	@$(MAKE) --no-print-directory SAN=1 all unit
+	@tests/run.sh
+
+bench: deps
+	@$(MAKE) --no-print-directory all guests
+	@bench/run.sh
+
+format:
+	clang-format -i $$(find src tests/unit -name '*.[ch]')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

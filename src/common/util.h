@@ -1,0 +1,31 @@
+/* util.h - small parsing and time helpers shared by every room. */
+#ifndef VMKIT_COMMON_UTIL_H
+#define VMKIT_COMMON_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define KiB           (1024ULL)
+#define MiB           (1024ULL * KiB)
+#define GiB           (1024ULL * MiB)
+
+/* "128M", "1G", "4096", "64k": bytes. Rejects junk, zero-length numbers and
+ * overflow. Returns 0 or -EINVAL / -ERANGE. */
+int util__parse_size(const char *s, uint64_t *out);
+
+/* Decimal unsigned integer in [min, max]. Returns 0 or -EINVAL / -ERANGE. */
+int util__parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t util__now_ns(void);
+
+/* Whole file into a malloc'd buffer (NUL-terminated for convenience). Fails
+ * with -EFBIG beyond max bytes. */
+int util__read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
+
+/* First line of a small text file (sysfs, procfs), newline stripped. */
+int util__read_line(const char *path, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,22 @@
+/* wait16.S - boot sector: prints "waiting" and halts with interrupts off
+ * for ever: only the host (Ctrl-A x, a signal) can end it. */
+	.include "serial.inc"
+	.code16
+	.text
+	.globl _start
+_start:
+	cli
+	xor %ax, %ax
+	mov %ax, %ds
+	mov %ax, %ss
+	mov $0x7c00, %sp
+	mov $msg, %si
+	call puts16
+1:	hlt
+	jmp 1b
+
+	.include "serial16.inc"
+
+msg:	.asciz "waiting\n"
+	.org 510
+	.word 0xaa55
