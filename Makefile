@@ -44,7 +44,7 @@ else
 Q := @
 endif
 
-.PHONY: all unit guests deps demo test clean format bench
+.PHONY: all unit guests deps demo test clean format bench bench-tools
 .SECONDARY:
 all: $(BUILD)/vmkit
 
@@ -69,6 +69,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(UNIT_LIBS)
 
 include tests/guest/guest.mk
+include bench/bench.mk
 
 deps:
 	@scripts/deps.sh
@@ -84,8 +85,10 @@ test: deps
 	@$(MAKE) --no-print-directory SAN=1 all unit
 	@tests/run.sh
 
+# Benchmarks compare against peers (QEMU), which only they install.
 bench: deps
-	@$(MAKE) --no-print-directory all guests
+	@scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all guests bench-tools
 	@bench/run.sh
 
 format:

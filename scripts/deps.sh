@@ -1,9 +1,11 @@
 #!/bin/sh
 # deps.sh - install the Debian packages vmkit needs, and only those missing.
-# Idempotent: when everything is present it changes nothing and says so.
+# Idempotent: when everything is present it changes nothing.
 set -eu
 
 PKGS="make gcc clang clang-format binutils pkg-config libc6-dev libjansson-dev libcmocka-dev bats jq git"
+# `deps.sh bench` adds the peers benchmarks compare against.
+[ "${1:-}" = bench ] && PKGS="qemu-system-x86"
 
 missing=""
 for p in $PKGS; do

@@ -46,7 +46,7 @@ static void kick_handler(int sig)
 
 static int get_supported_cpuid(struct kvm_vm *k, struct err *e)
 {
-	for (int n = 64; n <= 4096; n *= 2) {
+	for (int n = 256; n <= 4096; n *= 2) {
 		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (size_t)n * sizeof(c->entries[0]));
 
 		if (!c)
@@ -102,15 +102,9 @@ static int kvm_vm_init(struct vm *vm, struct err *e)
 	if (k->vm_fd < 0)
 		return err__sys(e, errno, "KVM_CREATE_VM");
 	fcntl(k->vm_fd, F_SETFD, FD_CLOEXEC);
-	if (ioctl(k->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
-		return err__sys(e, errno, "KVM_SET_TSS_ADDR");
-	if (ioctl(k->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
-		return err__sys(e, errno, "KVM_SET_IDENTITY_MAP_ADDR");
-	if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return err__sys(e, errno, "KVM_CREATE_IRQCHIP");
-	if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return err__sys(e, errno, "KVM_CREATE_PIT2");
-
+	/* Memory before the irqchip: once the irqchip exists, changing
+	 * memslots waits for an SRCU grace period (measured here: 7-11 ms on
+	 * a nested host, against 0.05 ms before). */
 	for (int i = 0; i < vm->mem.nregions; i++) {
 		const struct mem_region *mr = &vm->mem.regions[i];
 		struct kvm_userspace_memory_region reg = {
@@ -123,6 +117,15 @@ static int kvm_vm_init(struct vm *vm, struct err *e)
 		if (ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &reg) < 0)
 			return err__sys(e, errno, "KVM_SET_USER_MEMORY_REGION");
 	}
+	if (ioctl(k->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
+		return err__sys(e, errno, "KVM_SET_TSS_ADDR");
+	if (ioctl(k->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+		return err__sys(e, errno, "KVM_SET_IDENTITY_MAP_ADDR");
+	if (ioctl(k->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return err__sys(e, errno, "KVM_CREATE_IRQCHIP");
+	if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return err__sys(e, errno, "KVM_CREATE_PIT2");
+
 	r = get_supported_cpuid(k, e);
 	if (r < 0)
 		return r;
