@@ -8,11 +8,7 @@
 	.text
 	.globl _start
 _start:
-	cli
-	xor %ax, %ax
-	mov %ax, %ds
-	mov %ax, %ss
-	mov $0x7c00, %sp
+	boot16_init
 	ivt_set 0x20, timer_isr
 	pic_init 0xfe		/* only IRQ0 */
 	mov $0x34, %al		/* PIT channel 0, lo/hi byte, mode 2 (rate generator) */

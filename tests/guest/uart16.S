@@ -7,11 +7,7 @@
 	.text
 	.globl _start
 _start:
-	cli
-	xor %ax, %ax
-	mov %ax, %ds
-	mov %ax, %ss
-	mov $0x7c00, %sp
+	boot16_init
 	ivt_set 0x24, uart_isr	/* IRQ4 */
 	pic_init 0xef		/* only IRQ4 */
 	mov $(COM1 + 3), %dx	/* LCR: DLAB, divisor 1 (115200 baud), then 8N1 */

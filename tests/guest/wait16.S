@@ -5,11 +5,7 @@
 	.text
 	.globl _start
 _start:
-	cli
-	xor %ax, %ax
-	mov %ax, %ds
-	mov %ax, %ss
-	mov $0x7c00, %sp
+	boot16_init
 	mov $msg, %si
 	call puts16
 1:	hlt
