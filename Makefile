@@ -33,6 +33,11 @@ LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libvmkit.a
 
+# The differential CPU harness: one program from tests/diff/*.c.
+DIFF_SRC := $(wildcard tests/diff/*.c)
+DIFF_OBJ := $(DIFF_SRC:%.c=$(BUILD)/obj/%.o)
+DIFF_BIN := $(if $(DIFF_SRC),$(BUILD)/tests/diff/cpudiff)
+
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -61,7 +66,12 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(DIFF_BIN)
+
+$(BUILD)/tests/diff/cpudiff: $(DIFF_OBJ) $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(DIFF_OBJ) $(LIB) $(LDLIBS) $(shell pkg-config --libs libseccomp 2>/dev/null)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)

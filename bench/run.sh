@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - vmkit's benchmarks, side by side with QEMU where the issue names
 # it. Benchmarks, not tests: they print figures, they do not pass or fail.
-#   bench/run.sh [rss] [startup] [exits]      (default: all)
+#   bench/run.sh [rss] [startup] [exits] [mips] [tcg]     (default: all)
 # Record results in bench/RESULTS.md with the command that produced them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,6 +60,24 @@ bench_exits() {
 	}'
 }
 
+bench_mips() {
+	echo "== software CPU: simple integer loop (5 instructions x 100 million), 5 runs"
+	for _ in 1 2 3 4 5; do
+		{ "$VMKIT" vm run --accel emu --stats --kernel $B/loop64.elf 2>&1 || true; } |
+			awk '/MIPS/ {print $(NF-1)}'
+	done | sort -n | awk '{a[NR]=$1} END {printf "MIPS: median %s (min %s, max %s)\n", a[3], a[1], a[5]}'
+}
+
+bench_tcg() {
+	echo "== software CPU against QEMU's TCG: bench/guest/cpubench (Multiboot, enters long mode)"
+	local v q
+	v=$($B/timeto -n 5 -p checksum -- "$VMKIT" vm run --accel emu --kernel $B/cpubench.elf | awk '/to exit/ {print $4}')
+	q=$($B/timeto -n 5 -p checksum -- qemu-system-x86_64 -accel tcg -M pc -m 128 -display none \
+		-nodefaults -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=4 \
+		-kernel $B/cpubench.elf | awk '/to exit/ {print $4}')
+	awk -v v="$v" -v q="$q" 'BEGIN { printf "vmkit emu: %.0f ms, qemu tcg: %.0f ms (medians of 5, process start to exit): ratio %.2f\n", v, q, v / q }'
+}
+
 what=("$@")
-[ ${#what[@]} -eq 0 ] && what=(rss startup exits)
+[ ${#what[@]} -eq 0 ] && what=(rss startup exits mips tcg)
 for w in "${what[@]}"; do "bench_$w"; done

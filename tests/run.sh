@@ -4,7 +4,8 @@
 # Each suite speaks TAP (cmocka with CMOCKA_MESSAGE_OUTPUT=TAP, bats --tap,
 # and the small checks below). Skips are counted and listed apart, never as
 # passes. A suite that dies without reporting counts as one failure.
-#   tests/run.sh [SUITE...]   suites: build unit unit-asan integration integration-asan
+#   tests/run.sh [SUITE...]   suites: build unit unit-asan diff integration
+#                             integration-asan guests-emu guests-emu-asan
 set -u
 cd "$(dirname "$0")/.."
 
@@ -84,8 +85,22 @@ suite_integration() { # VMKIT NAME
 	VMKIT="$PWD/$1" run_tap "$2" bats --tap tests/integration
 }
 
+# The guest programs again, on the software CPU: same output, same status.
+suite_guests_emu() { # VMKIT NAME
+	echo "== $2"
+	VMKIT="$PWD/$1" VMKIT_ACCEL=emu run_tap "$2" bats --tap tests/integration/vm.bats
+}
+
+# The differential harness: instructions run natively and on the software
+# CPU from the same state must end in the same state.
+suite_diff() { # DIR NAME
+	echo "== $2"
+	[ -x "$1/tests/diff/cpudiff" ] || { echo "  (no harness built)"; return; }
+	run_tap "$2" "$1/tests/diff/cpudiff"
+}
+
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(build unit unit-asan integration integration-asan)
+[ ${#suites[@]} -eq 0 ] && suites=(build unit unit-asan diff integration integration-asan guests-emu guests-emu-asan)
 for s in "${suites[@]}"; do
 	case "$s" in
 	build) suite_build ;;
@@ -93,6 +108,9 @@ for s in "${suites[@]}"; do
 	unit-asan) suite_unit build/asan unit-asan ;;
 	integration) suite_integration build/vmkit integration ;;
 	integration-asan) suite_integration build/asan/vmkit integration-asan ;;
+	guests-emu) suite_guests_emu build/vmkit guests-emu ;;
+	guests-emu-asan) suite_guests_emu build/asan/vmkit guests-emu-asan ;;
+	diff) suite_diff build diff ;;
 	*) echo "run.sh: unknown suite '$s'" >&2; exit 2 ;;
 	esac
 done

@@ -76,6 +76,8 @@ void vm__print_stats(struct vm *vm, FILE *out)
 		(double)total_ns / 1e6);
 	fprintf(out, "  time in the guest (inside %s): %.3f ms\n", vm->accel->name,
 		(double)sum.guest_ns / 1e6);
+	if (vm->accel->print_stats)
+		vm->accel->print_stats(vm, out);
 	fprintf(out, "  %-20s %-4s %-21s %12s %12s %10s\n", "device", "bus", "range", "accesses",
 		"time (ms)", "avg (us)");
 	print_bus(out, &vm->pio);

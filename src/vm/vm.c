@@ -152,9 +152,10 @@ static void wake_all(struct vm *vm)
 	ssize_t n = write(vm->end_fd, &one, sizeof(one));
 
 	(void)n; /* the counter cannot overflow from one write per VM */
+	/* Every vCPU, the caller's own included: a device that ends the VM
+	 * from inside a vCPU's exit must stop that vCPU too. */
 	for (int i = 0; vm->cpus && i < vm->ncpus; i++)
-		if (vm->cpus[i].thread_started &&
-		    !pthread_equal(vm->cpus[i].thread, pthread_self()))
+		if (vm->cpus[i].priv)
 			vm->accel->vcpu_kick(&vm->cpus[i]);
 }
 
@@ -228,6 +229,8 @@ static void *vcpu_thread(void *arg)
 {
 	struct vcpu *cpu = arg;
 
+	cpu->self = pthread_self();
+	atomic_store(&cpu->running, true);
 	cpu->vm->accel->vcpu_run(cpu);
 	return NULL;
 }
@@ -283,16 +286,16 @@ enum vm_end vm__run(struct vm *vm)
 			vm__end(vm, VM_END_ERROR, -1, "cannot start vCPU %d: %s", i, strerror(r));
 			break;
 		}
-		vm->cpus[i].thread_started = true;
+		vm->cpus[i].created = true;
 	}
 	event_loop(vm, sig_fd);
 	for (int i = 0; i < vm->ncpus; i++)
-		if (vm->cpus[i].thread_started)
-			vm->accel->vcpu_kick(&vm->cpus[i]);
+		vm->accel->vcpu_kick(&vm->cpus[i]);
 	for (int i = 0; i < vm->ncpus; i++) {
-		if (vm->cpus[i].thread_started) {
+		if (vm->cpus[i].created) {
 			pthread_join(vm->cpus[i].thread, NULL);
-			vm->cpus[i].thread_started = false;
+			vm->cpus[i].created = false;
+			atomic_store(&vm->cpus[i].running, false);
 		}
 	}
 	vm->end_ns = util__now_ns();

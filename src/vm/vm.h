@@ -57,8 +57,10 @@ struct vcpu_stats {
 struct vcpu {
 	struct vm *vm;
 	int id;
-	pthread_t thread;
-	atomic_bool thread_started;
+	pthread_t thread; /* as pthread_create gave it, for the join */
+	bool created;
+	pthread_t self;          /* set by the thread itself, for signals */
+	atomic_bool running;     /* self is valid */
 	void *priv;              /* the accelerator's per-vCPU state */
 	struct vcpu_stats stats; /* written only by this vCPU's thread */
 };

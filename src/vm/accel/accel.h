@@ -29,9 +29,12 @@ struct accel_ops {
 	void (*irq_line)(struct vm *vm, unsigned line, int level);
 	/* Registers, for error reports. */
 	void (*dump_regs)(struct vcpu *cpu, FILE *out);
+	/* Backend figures for --stats (may be NULL). */
+	void (*print_stats)(struct vm *vm, FILE *out);
 };
 
 extern const struct accel_ops accel_kvm_ops;
+extern const struct accel_ops accel_emu_ops;
 
 /* Pick the backend for cfg->accel ("kvm", "emu", "auto"). */
 int accel__select(const char *name, const struct accel_ops **ops, struct err *e);

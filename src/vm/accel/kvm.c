@@ -428,8 +428,8 @@ static void kvm_vcpu_kick(struct vcpu *cpu)
 	 * signal covers one while the guest runs. */
 	if (v && v->run)
 		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (cpu->thread_started)
-		pthread_kill(cpu->thread, KVM_KICK_SIGNAL);
+	if (atomic_load(&cpu->running))
+		pthread_kill(cpu->self, KVM_KICK_SIGNAL);
 }
 
 static void kvm_irq_line(struct vm *vm, unsigned line, int level)
