@@ -66,6 +66,25 @@ $(BUILD)/obj/%.o: %.c
 	@echo "  CC      $@"
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
+# The DSDT: ASL compiled to AML by iasl (Debian's acpica-tools) as a C
+# array in the build tree, renamed to a static const and included by
+# src/vm/acpi/dsdt.c. -we: an ASL warning fails the build.
+ACPI_GEN := $(BUILD)/gen/vm/acpi
+
+$(ACPI_GEN)/dsdt_aml.h: src/vm/acpi/dsdt.asl
+	@mkdir -p $(@D)
+	@echo "  IASL    $<"
+	$(Q)iasl -vs -we -tc -p $(ACPI_GEN)/dsdt $< >$(ACPI_GEN)/iasl.log 2>&1 || \
+		{ cat $(ACPI_GEN)/iasl.log >&2; exit 1; }
+	$(Q)sed 's/^unsigned char dsdt_aml_code\[\]/static const unsigned char dsdt_aml[]/' \
+		$(ACPI_GEN)/dsdt.hex >$@.tmp
+	$(Q)grep -q '^static const unsigned char dsdt_aml\[\]' $@.tmp || \
+		{ echo "$@: unexpected iasl -tc output (see $(ACPI_GEN)/dsdt.hex)" >&2; exit 1; }
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/obj/src/vm/acpi/dsdt.o: $(ACPI_GEN)/dsdt_aml.h
+$(BUILD)/obj/src/vm/acpi/dsdt.o: CPPFLAGS += -I$(ACPI_GEN)
+
 unit: $(UNIT_BIN) $(DIFF_BIN)
 
 $(BUILD)/tests/diff/cpudiff: $(DIFF_OBJ) $(LIB)
@@ -107,4 +126,4 @@ format:
 clean:
 	rm -rf build
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj -name '*.d' -type f 2>/dev/null)

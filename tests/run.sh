@@ -88,7 +88,8 @@ suite_integration() { # VMKIT NAME
 # The guest programs again, on the software CPU: same output, same status.
 suite_guests_emu() { # VMKIT NAME
 	echo "== $2"
-	VMKIT="$PWD/$1" VMKIT_ACCEL=emu run_tap "$2" bats --tap tests/integration/vm.bats
+	VMKIT="$PWD/$1" VMKIT_ACCEL=emu run_tap "$2" bats --tap tests/integration/vm.bats \
+		tests/integration/sysguests.bats
 }
 
 # The differential harness: instructions run natively and on the software

@@ -149,6 +149,12 @@ static int vm_run(int argc, char **argv)
 		why = vm__run(vm);
 		if (cfg.stats)
 			vm__print_stats(vm, stderr);
+		if (vm->signal && why != VM_END_SIGNAL) {
+			/* A signal that lost the race with another ending (a
+			 * reset, a power-off) still ends vmkit. */
+			vm->end_value = vm->signal;
+			why = VM_END_SIGNAL;
+		}
 		status = end_status(vm, why);
 		vm__destroy(vm);
 		/* A reset reboots the machine from scratch: a new VM, the

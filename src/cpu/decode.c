@@ -201,21 +201,12 @@ int cpu_decode(struct cpu *cpu, const uint8_t *code, unsigned avail, struct insn
 			in->pfx &= (uint8_t) ~(PFX_REP | PFX_REPNE);
 	}
 
-	/* Sizes. */
-	if (mode64) {
+	/* Address size now (ModRM depends on it); operand size once a group
+	 * has said which instruction this is (FF /2 is 64-bit by default). */
+	if (mode64)
 		in->adsz = (in->pfx & PFX_ADSZ) ? 4 : 8;
-		if (rex & 8)
-			opsz = 8;
-		else if (f & O_F64)
-			opsz = 8;
-		else if (in->pfx & PFX_OPSZ)
-			opsz = 2;
-		else
-			opsz = (f & O_DEF64) ? 8 : 4;
-	} else {
+	else
 		in->adsz = (uint8_t)(cpu->def_adsz ^ ((in->pfx & PFX_ADSZ) ? 6 : 0));
-		opsz = cpu->def_opsz ^ ((in->pfx & PFX_OPSZ) ? 6 : 0);
-	}
 
 	if (f & (O_MODRM | O_GROUP)) {
 		uint8_t m = next8(&d);
@@ -243,6 +234,18 @@ int cpu_decode(struct cpu *cpu, const uint8_t *code, unsigned avail, struct insn
 		 * behave as a register-form r/m operand. */
 		in->mod = 3;
 		in->rm = (uint8_t)((b & 7) | ((rex & 1) << 3));
+	}
+	if (mode64) {
+		if (rex & 8)
+			opsz = 8;
+		else if (f & O_F64)
+			opsz = 8;
+		else if (in->pfx & PFX_OPSZ)
+			opsz = 2;
+		else
+			opsz = (f & O_DEF64) ? 8 : 4;
+	} else {
+		opsz = cpu->def_opsz ^ ((in->pfx & PFX_OPSZ) ? 6 : 0);
 	}
 	if (f & O_BYTE)
 		opsz = 1;

@@ -62,6 +62,7 @@ void cpu_flush_tlb(struct cpu *c)
 	memset(c->tlb_w, 0xff, sizeof(c->tlb_w));
 	memset(c->tlb_x, 0xff, sizeof(c->tlb_x));
 	c->tlb_epoch++;
+	c->tlb_big = false;
 }
 
 void cpu_flush_code(struct cpu *c)
@@ -191,6 +192,7 @@ void cpu__load_boot_state(struct cpu *c, const struct x86_boot_state *bs)
 	c->cr4 = bs->cr4;
 	c->efer = bs->efer;
 	c->wait_sipi = false;
+	c->halted = false;
 	seg_update(c);
 	cpu_flush_tlb(c);
 	cpu_flush_code(c);
@@ -301,7 +303,7 @@ static struct block *decode_block(struct cpu *c, uint64_t lin)
 		}
 		if (r < 0) {
 			/* Longer than 15 bytes: #GP(0) when it runs. */
-			tmp[n].fn = op_ud;
+			tmp[n].fn = op_gp0;
 			tmp[n].len = 15;
 			n++;
 			break;

@@ -272,6 +272,7 @@ struct cpu {
 	uint64_t tlb_cpl;             /* 1 at CPL 3: the tag's low bit */
 	uint64_t blk_page, blk_page2; /* physical pages of the running block */
 	uint32_t tlb_epoch;           /* bumped by every flush */
+	bool tlb_big;                 /* some entry came from a 2M/4M/1G page */
 
 	/* decode cache */
 	struct block *bcache[BCACHE_SIZE];

@@ -57,15 +57,17 @@ static uint64_t push_at(struct cpu *c, const struct x86_seg *ss, uint64_t sp, un
 	return sp;
 }
 
-static void deliver_long(struct cpu *c, int vec, uint32_t err, bool soft, bool ext)
+static void deliver_long(struct cpu *c, int vec, uint32_t err, bool soft, bool ext, bool fault)
 {
-	uint64_t lo, hi, off, rsp, flags = cpu_get_flags(c), old_rsp = c->regs[R_SP];
+	uint64_t lo, hi, off, rsp, flags = cpu_get_flags(c) | (fault ? F_RF : 0),
+				   old_rsp = c->regs[R_SP];
 	uint16_t sel, old_cs = c->seg[SEG_CS].selector, old_ss = c->seg[SEG_SS].selector;
 	unsigned type, dpl, ist, new_cpl;
 	uint64_t desc;
 	struct x86_seg cs;
 	bool ok;
-	uint32_t ecode = (uint32_t)vec * 16 + 2 + (ext ? 1 : 0);
+	/* An error code naming the IDT: index (the vector) << 3, IDT bit, EXT. */
+	uint32_t ecode = (uint32_t)vec * 8 + 2 + (ext ? 1 : 0);
 
 	if ((uint64_t)vec * 16 + 15 > c->idtr.limit)
 		cpu_gp(c, ecode);
@@ -125,15 +127,15 @@ static void deliver_long(struct cpu *c, int vec, uint32_t err, bool soft, bool e
 	c->regs[R_SP] = rsp;
 	c->regs[R_RIP] = off;
 	c->lf_op = LF_NONE;
-	c->rflags = flags & ~(uint64_t)(F_TF | F_NT | F_RF | F_VM);
+	c->rflags = flags & ~(uint64_t)(F_TF | F_NT | F_RF | F_VM | F_AC);
 	if (type == 0xe)
 		c->rflags &= ~(uint64_t)F_IF;
 	seg_update(c);
 }
 
-static void deliver_prot(struct cpu *c, int vec, uint32_t err, bool soft, bool ext)
+static void deliver_prot(struct cpu *c, int vec, uint32_t err, bool soft, bool ext, bool fault)
 {
-	uint64_t g, off, sp, flags = cpu_get_flags(c), old_sp = c->regs[R_SP];
+	uint64_t g, off, sp, flags = cpu_get_flags(c) | (fault ? F_RF : 0), old_sp = c->regs[R_SP];
 	uint16_t sel, old_cs = c->seg[SEG_CS].selector, old_ss = c->seg[SEG_SS].selector;
 	unsigned type, dpl, new_cpl, size;
 	struct x86_seg cs, ss = c->seg[SEG_SS];
@@ -195,7 +197,7 @@ static void deliver_prot(struct cpu *c, int vec, uint32_t err, bool soft, bool e
 	c->seg[SEG_CS] = cs;
 	c->regs[R_RIP] = off & (size == 4 ? 0xffffffff : 0xffff);
 	c->lf_op = LF_NONE;
-	c->rflags = flags & ~(uint64_t)(F_TF | F_NT | F_RF | F_VM);
+	c->rflags = flags & ~(uint64_t)(F_TF | F_NT | F_RF | F_VM | F_AC);
 	if (!(type & 1))
 		c->rflags &= ~(uint64_t)F_IF;
 	seg_update(c);
@@ -205,12 +207,18 @@ void cpu_interrupt(struct cpu *c, int vec, uint32_t err, bool soft, bool is_exc)
 {
 	if (is_exc && !has_error_code(vec))
 		err = EXC_NO_ERR;
+	/* EXT: the event came from outside the program (an exception or an
+	 * external interrupt, not INT n/INT3/INTO); faults push RF=1 so the
+	 * retried instruction does not trip an instruction breakpoint again
+	 * (SDM vol. 3A, 6.13; vol. 3B, 17.3.1.1). */
+	bool fault = is_exc && vec != EXC_DB && vec != EXC_BP && vec != EXC_OF;
+
 	if (!c->pe)
 		deliver_real(c, vec);
 	else if (c->efer & X86_EFER_LMA)
-		deliver_long(c, vec, err, soft, !soft && !is_exc);
+		deliver_long(c, vec, err, soft, !soft, fault);
 	else
-		deliver_prot(c, vec, err, soft, !soft && !is_exc);
+		deliver_prot(c, vec, err, soft, !soft, fault);
 	c->cur = NULL;
 }
 

@@ -86,7 +86,13 @@ struct walk {
 	uint64_t phys; /* physical address of lin */
 	uint64_t page; /* page size */
 	bool rw, us, nx;
+	uint64_t leaf_gpa, leaf; /* the entry that mapped it, for the D bit */
+	unsigned leaf_size;
 };
+
+/* Bits 51:40 of an 8-byte entry lie above the 40 address bits CPUID
+ * reports (0x80000008) and are reserved (SDM vol. 3A, 4.5). */
+#define PTE_RSVD_HIGH 0x000fff0000000000ULL
 
 /* Returns 0, or the #PF error code bits (P, RSVD) of a failed walk. */
 static uint32_t walk(struct cpu *c, uint64_t lin, bool write, struct walk *w)
@@ -120,6 +126,7 @@ static uint32_t walk(struct cpu *c, uint64_t lin, bool write, struct walk *w)
 	}
 	for (unsigned l = 0; l < levels; l++, shift -= esize == 8 ? 9 : 10) {
 		unsigned bits = esize == 8 ? 9 : 10;
+		bool big;
 
 		gpa = table + ((lin >> shift) & ((1u << bits) - 1)) * esize;
 		e = phys_read(c, gpa, esize);
@@ -130,14 +137,24 @@ static uint32_t walk(struct cpu *c, uint64_t lin, bool write, struct walk *w)
 				return PF_P | PF_RSVD;
 			w->nx = true;
 		}
+		if (esize == 8 && (e & PTE_RSVD_HIGH))
+			return PF_P | PF_RSVD;
+		/* Large pages: PS in a PDPTE (1 GiB, 4-level only) or a PDE
+		 * (2 MiB with 8-byte entries, 4 MiB with CR4.PSE otherwise).
+		 * PS in a PML4E is reserved. */
+		big = (e & X86_PTE_PS) && l + 1 < levels &&
+		      (esize == 8 ? (levels == 2 || l >= 1) : (c->cr4 & X86_CR4_PSE));
+		if (esize == 8 && levels == 4 && l == 0 && (e & X86_PTE_PS))
+			return PF_P | PF_RSVD;
+		/* A large page's address bits below its size, above bit 12
+		 * (the PAT bit), are reserved: 20:13 for 2 MiB, 29:13 for 1 GiB. */
+		if (big && esize == 8 && (e & ((1ULL << shift) - 1) & ~0x1fffULL))
+			return PF_P | PF_RSVD;
 		w->rw &= !!(e & X86_PTE_RW);
 		w->us &= !!(e & X86_PTE_US);
 		if (!(e & PTE_A))
 			set_bits(c, gpa, esize, PTE_A);
-		/* Large pages: PS in a PDPTE (1 GiB, 4-level only) or a PDE
-		 * (2 MiB with 8-byte entries, 4 MiB with CR4.PSE otherwise). */
-		if ((e & X86_PTE_PS) && l + 1 < levels &&
-		    (esize == 8 ? (levels == 2 || l >= 1) : (c->cr4 & X86_CR4_PSE))) {
+		if (big) {
 			w->page = 1ULL << shift;
 			if (esize == 8)
 				w->phys = (e & PTE_ADDR & ~(w->page - 1)) | (lin & (w->page - 1));
@@ -150,14 +167,15 @@ static uint32_t walk(struct cpu *c, uint64_t lin, bool write, struct walk *w)
 	w->page = 4096;
 	w->phys = table | (lin & 0xfff);
 leaf:
-	if (write && !(e & PTE_D))
-		set_bits(c, gpa, esize, PTE_A | PTE_D);
+	w->leaf_gpa = gpa;
+	w->leaf = e;
+	w->leaf_size = esize;
 	return PF_P; /* present */
 }
 
 static bool canonical(uint64_t lin)
 {
-	return (uint64_t)(((int64_t)lin << 16) >> 16) == lin;
+	return (uint64_t)((int64_t)(lin << 16) >> 16) == lin;
 }
 
 uint64_t mmu_translate(struct cpu *c, uint64_t lin, int acc, bool user)
@@ -167,8 +185,12 @@ uint64_t mmu_translate(struct cpu *c, uint64_t lin, int acc, bool user)
 
 	if (!(c->cr0 & X86_CR0_PG))
 		return c->code64 ? lin : lin & 0xffffffff;
-	if ((c->efer & X86_EFER_LMA) && !canonical(lin))
+	if ((c->efer & X86_EFER_LMA) && !canonical(lin)) {
+		/* Through SS (an RSP or RBP base) the fault is #SS(0). */
+		if (c->cur && c->cur->seg == SEG_SS)
+			cpu_exception(c, EXC_SS, 0);
 		cpu_gp(c, 0);
+	}
 	if (!(c->efer & X86_EFER_LMA))
 		lin &= 0xffffffff;
 	r = walk(c, lin, acc == ACC_W, &w);
@@ -182,6 +204,11 @@ uint64_t mmu_translate(struct cpu *c, uint64_t lin, int acc, bool user)
 		page_fault(c, lin, err | PF_P);
 	if (acc == ACC_X && w.nx)
 		page_fault(c, lin, err | PF_P);
+	/* Dirty only for a write that is allowed to happen (SDM 4.8). */
+	if (acc == ACC_W && !(w.leaf & PTE_D))
+		set_bits(c, w.leaf_gpa, w.leaf_size, PTE_A | PTE_D);
+	if (w.page > 4096)
+		c->tlb_big = true;
 	return w.phys;
 }
 

@@ -72,6 +72,7 @@ OP(op_xadd);
 OP(op_bswap);
 OP(op_xlat);
 OP(op_nop);
+OP(op_movnti);
 OP(op_push_r);
 OP(op_pop_r);
 OP(op_push_imm);
@@ -151,6 +152,7 @@ OP(op_bound);
 OP(op_arpl);
 OP(op_ud);
 OP(op_unimpl);
+OP(op_gp0);
 OP(op_fwait);
 
 /* x87.c: D8-DF escape opcodes */

@@ -380,8 +380,9 @@ void op_idiv(struct cpu *c, const struct insn *in)
 		n = (int16_t)get_reg(c, R_AX, 2);
 	else if (size == 8)
 		n = (__int128)(((unsigned __int128)c->regs[R_DX] << 64) | c->regs[R_AX]);
-	else
-		n = (int64_t)((get_reg(c, R_DX, size) << bits) | get_reg(c, R_AX, size));
+	else /* DX:AX or EDX:EAX, sign-extended from twice the operand size */
+		n = (int64_t)sext((get_reg(c, R_DX, size) << bits) | get_reg(c, R_AX, size),
+				  2 * size);
 	/* The one quotient __int128 cannot hold: -2^127 / -1. */
 	if (size == 8 && d == -1 && (unsigned __int128)n == (unsigned __int128)1 << 127)
 		cpu_exception(c, EXC_DE, EXC_NO_ERR);
@@ -493,8 +494,13 @@ void op_shift(struct cpu *c, const struct insn *in)
 		lin = seg_lin(c, in->seg, insn_ea(c, in), size, true);
 		a = lin_read(c, lin, size);
 	}
-	if (n == 0)
-		return; /* a zero count changes neither operand nor flags */
+	if (n == 0) {
+		/* No flag changes and no store; but a 32-bit register is still
+		 * written, which clears its upper half. */
+		if (in->mod == 3 && size == 4)
+			set_reg(c, in->rm, 4, a);
+		return;
+	}
 	r = shift_calc(c, op, size, a, n, &f);
 	if (in->mod == 3)
 		set_reg(c, in->rm, size, r);
@@ -518,8 +524,11 @@ static void double_shift(struct cpu *c, const struct insn *in, bool left)
 		lin = seg_lin(c, in->seg, insn_ea(c, in), size, true);
 		a = lin_read(c, lin, size);
 	}
-	if (n == 0)
+	if (n == 0) {
+		if (in->mod == 3 && size == 4)
+			set_reg(c, in->rm, 4, a); /* as for SHL: the upper half clears */
 		return;
+	}
 	if (size == 2) {
 		/* Counts above 16 are undefined; shift the 32-bit pair. */
 		uint64_t w = left ? (a << 16) | b : (b << 16) | a;

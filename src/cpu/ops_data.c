@@ -59,6 +59,14 @@ void op_movsxd(struct cpu *c, const struct insn *in)
 		in->opsz == 8 ? sext(rm_read(c, in, 4), 4) : rm_read(c, in, in->opsz));
 }
 
+/* 0F C3 MOVNTI: no mandatory prefix; 66, F2 or F3 make it invalid. */
+void op_movnti(struct cpu *c, const struct insn *in)
+{
+	if (in->pfx & (PFX_OPSZ | PFX_REP | PFX_REPNE))
+		cpu_ud(c);
+	op_mov_rm_r(c, in);
+}
+
 void op_lea(struct cpu *c, const struct insn *in)
 {
 	set_reg(c, in->reg, in->opsz, insn_ea(c, in));
@@ -364,22 +372,28 @@ void op_popf(struct cpu *c, const struct insn *in)
 	c->end_block = true; /* IF may now let an interrupt in */
 }
 
+/* ENTER: every store happens before any register changes, so a fault
+ * leaves RSP and RBP as they were. */
 void op_enter(struct cpu *c, const struct insn *in)
 {
 	unsigned size = in->opsz, level = in->imm2 & 31;
 	uint64_t smask = ad_mask(c->stack_size);
-	uint64_t frame, bp = c->regs[R_BP];
+	uint64_t sp = c->regs[R_SP] & smask, bp = c->regs[R_BP], frame;
 
-	push(c, size, get_reg(c, R_BP, size));
-	frame = c->regs[R_SP] & smask;
+	sp = (sp - size) & smask;
+	mem_write(c, SEG_SS, sp, size, get_reg(c, R_BP, size));
+	frame = sp;
 	for (unsigned i = 1; i < level; i++) {
 		bp = (bp - size) & smask;
-		push(c, size, mem_read(c, SEG_SS, bp, size));
+		sp = (sp - size) & smask;
+		mem_write(c, SEG_SS, sp, size, mem_read(c, SEG_SS, bp, size));
 	}
-	if (level)
-		push(c, size, frame);
+	if (level) {
+		sp = (sp - size) & smask;
+		mem_write(c, SEG_SS, sp, size, frame);
+	}
 	set_reg(c, R_BP, size, frame);
-	c->regs[R_SP] = (c->regs[R_SP] & ~smask) | ((c->regs[R_SP] - in->imm) & smask);
+	c->regs[R_SP] = (c->regs[R_SP] & ~smask) | ((sp - (in->imm & 0xffff)) & smask);
 }
 
 void op_leave(struct cpu *c, const struct insn *in)

@@ -52,7 +52,8 @@ void op_loop(struct cpu *c, const struct insn *in)
 	uint64_t m = ad_mask(in->adsz), cnt = (c->regs[R_CX] - 1) & m;
 	bool go = cnt != 0;
 
-	c->regs[R_CX] = (c->regs[R_CX] & ~m) | cnt;
+	/* rCX at the address size; a 32-bit count clears the upper half. */
+	c->regs[R_CX] = in->adsz == 2 ? (c->regs[R_CX] & ~m) | cnt : cnt;
 	if (in->op == 0xe0)
 		go = go && !cpu_cond(c, 4);
 	else if (in->op == 0xe1)

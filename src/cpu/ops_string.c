@@ -31,15 +31,25 @@ static inline uint64_t ireg(const struct cpu *c, unsigned r, const struct strop 
 	return c->regs[r] & s->am;
 }
 
+/* Write an index or count register at the address size: 16-bit keeps
+ * the rest, 32-bit clears the upper half (as any 32-bit write does). */
+static inline void iset(struct cpu *c, unsigned r, const struct strop *s, uint64_t v)
+{
+	if (s->am == 0xffff)
+		c->regs[r] = (c->regs[r] & ~0xffffULL) | (v & 0xffff);
+	else
+		c->regs[r] = v & s->am;
+}
+
 static inline void iadv(struct cpu *c, unsigned r, const struct strop *s)
 {
-	c->regs[r] = (c->regs[r] & ~s->am) | ((c->regs[r] + (uint64_t)s->step) & s->am);
+	iset(c, r, s, c->regs[r] + (uint64_t)s->step);
 }
 
 static inline void count_down(struct cpu *c, const struct strop *s)
 {
 	if (s->rep)
-		c->regs[R_CX] = (c->regs[R_CX] & ~s->am) | ((c->regs[R_CX] - 1) & s->am);
+		iset(c, R_CX, s, c->regs[R_CX] - 1);
 }
 
 /* After REP_CHUNK elements with more to do: run this instruction again
@@ -50,61 +60,61 @@ static void yield(struct cpu *c, const struct insn *in)
 	c->end_block = true;
 }
 
-/* MOVS forward over RAM with flat segments: copy whole page runs. */
-static bool movs_fast(struct cpu *c, const struct insn *in, struct strop *s, uint64_t n)
+/* MOVS forward over RAM with flat segments: copy up to n elements in one
+ * run inside a page on both sides. Returns how many it did (0: take the
+ * element-by-element path for the next one). */
+static uint64_t movs_run(struct cpu *c, const struct insn *in, struct strop *s, uint64_t n)
 {
-	while (n) {
-		uint64_t si = ireg(c, R_SI, s), di = ireg(c, R_DI, s);
-		uint64_t src = c->segbase[in->seg] + si, dst = c->segbase[SEG_ES] + di;
-		uint64_t room =
-			4096 - ((src & 0xfff) > (dst & 0xfff) ? (src & 0xfff) : (dst & 0xfff));
-		uint64_t elems = room / s->size, bytes;
-		uint8_t *psrc, *pdst;
+	uint64_t si = ireg(c, R_SI, s), di = ireg(c, R_DI, s);
+	uint64_t src = c->segbase[in->seg] + si, dst = c->segbase[SEG_ES] + di;
+	uint64_t room = 4096 - ((src & 0xfff) > (dst & 0xfff) ? (src & 0xfff) : (dst & 0xfff));
+	uint64_t elems = room / s->size, bytes;
+	uint8_t *psrc, *pdst;
 
-		if (!elems)
-			return false;
-		if (elems > n)
-			elems = n;
-		bytes = elems * s->size;
-		/* Both pages RAM, and the index registers do not wrap. */
-		if (si + bytes > s->am || di + bytes > s->am)
-			return false;
-		psrc = mmu_host_ptr(c, src, ACC_R);
-		pdst = mmu_host_ptr(c, dst, ACC_W);
-		if (!psrc || !pdst)
-			return false;
-		/* Forward byte-by-byte copying repeats a pattern when the
-		 * destination overlaps just above the source; memmove would not. */
-		if (dst > src && dst < src + bytes)
-			return false;
-		memmove(pdst, psrc, bytes);
-		c->regs[R_SI] = (c->regs[R_SI] & ~s->am) | ((si + bytes) & s->am);
-		c->regs[R_DI] = (c->regs[R_DI] & ~s->am) | ((di + bytes) & s->am);
-		if (s->rep)
-			c->regs[R_CX] =
-				(c->regs[R_CX] & ~s->am) | ((c->regs[R_CX] - elems) & s->am);
-		n -= elems;
-	}
-	return true;
+	if (elems > n)
+		elems = n;
+	bytes = elems * s->size;
+	/* Both pages RAM, and the index registers do not wrap. */
+	if (!elems || si + bytes > s->am || di + bytes > s->am)
+		return 0;
+	/* Forward byte-by-byte copying repeats a pattern when the
+	 * destination overlaps just above the source; memmove would not. */
+	if (dst > src && dst < src + bytes)
+		return 0;
+	psrc = mmu_host_ptr(c, src, ACC_R);
+	pdst = mmu_host_ptr(c, dst, ACC_W);
+	if (!psrc || !pdst)
+		return 0;
+	memmove(pdst, psrc, bytes);
+	iset(c, R_SI, s, si + bytes);
+	iset(c, R_DI, s, di + bytes);
+	if (s->rep)
+		iset(c, R_CX, s, c->regs[R_CX] - elems);
+	return elems;
 }
 
 void op_movs(struct cpu *c, const struct insn *in)
 {
+	bool fast = !(c->seg_checked & ((1u << in->seg) | (1u << SEG_ES)));
 	struct strop s;
 	uint64_t n;
 
 	str_begin(c, in, &s);
+	fast = fast && s.rep && s.step > 0;
 	n = s.count < REP_CHUNK ? s.count : REP_CHUNK;
-	if (s.rep && s.step > 0 && !(c->seg_checked & ((1u << in->seg) | (1u << SEG_ES))) &&
-	    movs_fast(c, in, &s, n))
-		n = 0;
-	for (; n; n--) {
-		uint64_t v = mem_read(c, in->seg, ireg(c, R_SI, &s), s.size);
+	while (n) {
+		uint64_t done = fast ? movs_run(c, in, &s, n) : 0, v;
 
+		if (done) {
+			n -= done;
+			continue;
+		}
+		v = mem_read(c, in->seg, ireg(c, R_SI, &s), s.size);
 		mem_write(c, SEG_ES, ireg(c, R_DI, &s), s.size, v);
 		iadv(c, R_SI, &s);
 		iadv(c, R_DI, &s);
 		count_down(c, &s);
+		n--;
 	}
 	if (s.rep && (c->regs[R_CX] & s.am))
 		yield(c, in);
@@ -134,11 +144,9 @@ void op_stos(struct cpu *c, const struct insn *in)
 				else
 					for (uint64_t i = 0; i < k; i++)
 						memcpy(p + i * s.size, &v, s.size);
-				c->regs[R_DI] =
-					(c->regs[R_DI] & ~s.am) | ((di + k * s.size) & s.am);
+				iset(c, R_DI, &s, di + k * s.size);
 				if (s.rep)
-					c->regs[R_CX] = (c->regs[R_CX] & ~s.am) |
-							((c->regs[R_CX] - k) & s.am);
+					iset(c, R_CX, &s, c->regs[R_CX] - k);
 				n -= k;
 				continue;
 			}

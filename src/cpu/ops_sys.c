@@ -167,6 +167,28 @@ void op_rdpmc(struct cpu *c, const struct insn *in)
 	cpu_gp(c, 0); /* no performance counters */
 }
 
+/* CR8 is the local APIC's TPR bits 7:4 (SDM vol. 3A, 10.8.6.1). */
+static uint64_t read_cr8(struct cpu *c)
+{
+	uint32_t tpr = 0;
+
+	if (c->sys->apic_access &&
+	    c->sys->apic_access(c->sys->ctx, c, 0x80, (uint8_t *)&tpr, 4, false))
+		return (tpr >> 4) & 15;
+	return c->cr8;
+}
+
+static void write_cr8(struct cpu *c, uint64_t v)
+{
+	uint32_t tpr = (uint32_t)(v & 15) << 4;
+
+	if (v >> 4)
+		cpu_gp(c, 0); /* reserved bits */
+	c->cr8 = v & 15;
+	if (c->sys->apic_access)
+		c->sys->apic_access(c->sys->ctx, c, 0x80, (uint8_t *)&tpr, 4, true);
+}
+
 void op_mov_r_cr(struct cpu *c, const struct insn *in)
 {
 	uint64_t v;
@@ -186,7 +208,7 @@ void op_mov_r_cr(struct cpu *c, const struct insn *in)
 		v = c->cr4;
 		break;
 	case 8:
-		v = c->cr8;
+		v = read_cr8(c);
 		break;
 	default:
 		cpu_ud(c);
@@ -213,7 +235,7 @@ void op_mov_cr_r(struct cpu *c, const struct insn *in)
 		cpu_write_cr4(c, v);
 		break;
 	case 8:
-		c->cr8 = v & 15;
+		write_cr8(c, v);
 		break;
 	default:
 		cpu_ud(c);
@@ -283,6 +305,13 @@ static void invlpg(struct cpu *c, uint64_t lin)
 {
 	unsigned i = (lin >> 12) & (TLB_SIZE - 1);
 
+	/* The soft TLB holds large pages as 4 KiB pieces and does not know
+	 * which: when any came from one, INVLPG must drop them all (SDM
+	 * 4.10.4.1: every entry for the page, whatever its size). */
+	if (c->tlb_big) {
+		cpu_flush_tlb(c);
+		return;
+	}
 	c->tlb_r[i].tag = c->tlb_w[i].tag = c->tlb_x[i].tag = ~0ULL;
 	c->tlb_epoch++; /* blocks revalidate their physical page */
 }
@@ -736,6 +765,12 @@ void op_arpl(struct cpu *c, const struct insn *in)
 	if (adj)
 		rm_write(c, in, 2, (d & ~3ULL) | (s & 3));
 	flags_put(c, (cpu_get_flags(c) & ~(uint64_t)F_ZF) | (adj ? F_ZF : 0));
+}
+
+/* An instruction longer than 15 bytes (SDM vol. 2A, 2.3.11): #GP(0). */
+void op_gp0(struct cpu *c, const struct insn *in)
+{
+	cpu_gp(c, 0);
 }
 
 /* An encoding that is invalid by the architecture: #UD, quietly. */

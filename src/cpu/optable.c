@@ -342,7 +342,7 @@ const struct opinfo optable_0f[256] = {
 	[0xc0] = { op_xadd, 0, M | B | L },
 	[0xc1] = { op_xadd, 0, M | L },
 	SSE(0xc2),
-	[0xc3] = { op_mov_rm_r, 0, M | O_MEMONLY }, /* MOVNTI */
+	[0xc3] = { op_movnti, 0, M | O_MEMONLY }, /* MOVNTI */
 	SSE(0xc4),
 	SSE(0xc5),
 	SSE(0xc6),

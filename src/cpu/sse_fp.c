@@ -485,8 +485,10 @@ static void fp_exec(struct cpu *cpu, const struct insn *in, unsigned col)
 		cpu->xmm[in->reg] = d;
 		break;
 	case K_TO_MM:
-		mmx_enter(cpu);
+		/* The source first: a misaligned m128 faults before the MMX
+		 * transition changes the x87 tags. */
 		sse_rm_load(cpu, in, &s, op->size, op->align);
+		mmx_enter(cpu);
 		d = (union xmm){ 0 };
 		fp_run(cpu, op->fn, NULL, &d, &s, 0);
 		mmx_set(cpu, in->reg, d.q[0]);

@@ -969,8 +969,12 @@ static void x87_fnstenv(struct cpu *cpu, const struct insn *in, bool regs)
 	mem_write_n(cpu, in->seg, insn_ea(cpu, in), b, n);
 	if (regs)
 		fpu_init(f);
-	else
-		f->fcw |= FSW_EXC; /* FNSTENV masks all exceptions */
+	else {
+		/* FNSTENV masks all exceptions; with nothing unmasked, no
+		 * exception is pending any more (ES and B clear). */
+		f->fcw |= FSW_EXC;
+		f->fsw &= (uint16_t) ~(FSW_ES | (1u << 15));
+	}
 }
 
 /* FLDENV and FRSTOR. */

@@ -2,6 +2,7 @@
 #include "vm/loader.h"
 
 #include "common/util.h"
+#include "vm/acpi.h"
 #include "vm/boot.h"
 #include "vm/vm.h"
 
@@ -33,7 +34,12 @@ int loader__load_image(const struct guest_mem *m, const uint8_t *img, size_t len
 		return loader__elf(m, img, len, args, res, e);
 	/* The Linux boot protocol's setup header says "HdrS" at 0x202. */
 	if (len >= 0x206 && memcmp(img + 0x202, "HdrS", 4) == 0)
-		return err__set(e, ENOTSUP, "Linux bzImage: not supported yet");
+		return loader__linux(m, img, len, args, res, e);
+	/* An arm64 Linux Image says "ARM\x64" at 0x38; a RISC-V one "RSC\x05". */
+	if (len >= 0x40 &&
+	    (memcmp(img + 0x38, "ARM\x64", 4) == 0 || memcmp(img + 0x38, "RSC\x05", 4) == 0))
+		return err__set(e, ENOEXEC, "a Linux kernel for %s: vmkit boots x86-64",
+				img[0x38] == 'A' ? "arm64" : "RISC-V");
 	if (len == BOOTSECT_SIZE && img[510] == 0x55 && img[511] == 0xaa)
 		return load_bootsect(m, img, res, e);
 	if (len == BOOTSECT_SIZE)
@@ -108,13 +114,25 @@ int loader__load(struct vm *vm, struct err *e)
 		if (r < 0)
 			goto out;
 	}
+	/* ACPI tables describe the machine to any OS that looks (Linux needs
+	 * them for its interrupt routing and power-off). */
+	r = acpi__build(vm, &vm->rsdp, e);
+	if (r < 0)
+		goto out;
+	/* A Linux kernel takes one initramfs: the first --initrd file. */
+	if (args.nmods == 1)
+		args.initrd = &mods[0];
+	args.rsdp = vm->rsdp;
 	r = loader__load_image(&vm->mem, img, len, &args, &res, e);
 	if (r < 0) {
 		err__wrap(e, "%s", cfg->kernel);
 		goto out;
 	}
-	if (cfg->initrd && strcmp(res.kind, "Multiboot ELF32") != 0) {
-		r = err__set(e, EINVAL, "--initrd: %s takes no modules", res.kind);
+	if (cfg->initrd && strcmp(res.kind, "Multiboot ELF32") != 0 &&
+	    !(strcmp(res.kind, "Linux bzImage") == 0 && args.nmods == 1)) {
+		r = err__set(e, EINVAL, "--initrd: %s takes %s", res.kind,
+			     strcmp(res.kind, "Linux bzImage") == 0 ? "one initramfs"
+								    : "no modules");
 		goto out;
 	}
 	vm->boot = res.boot;

@@ -4,7 +4,8 @@
  *   - a raw boot sector (512 bytes ending in 55 AA): at 0x7c00, real mode;
  *   - ELF32 (EM_386): by its program headers, 32-bit protected mode; with a
  *     Multiboot v1 header also EAX=0x2BADB002 and EBX -> Multiboot info;
- *   - ELF64 (EM_X86_64): by its program headers, 64-bit long mode.
+ *   - ELF64 (EM_X86_64): by its program headers, 64-bit long mode;
+ *   - a Linux bzImage: the x86 boot protocol, entered at its 64-bit entry.
  * Every offset and length read from the image is checked before use. */
 #ifndef VMKIT_VM_LOADER_H
 #define VMKIT_VM_LOADER_H
@@ -29,6 +30,8 @@ struct loader_args {
 	const char *cmdline;            /* --append, may be NULL */
 	const struct loader_file *mods; /* Multiboot modules */
 	int nmods;
+	const struct loader_file *initrd; /* Linux initramfs (the first module) */
+	uint64_t rsdp;                    /* ACPI RSDP for Linux, 0 if none */
 };
 
 struct loader_result {
@@ -48,6 +51,8 @@ int loader__load(struct vm *vm, struct err *e);
 /* Inside the loader: one function per format. */
 int loader__elf(const struct guest_mem *m, const uint8_t *img, size_t len,
 		const struct loader_args *args, struct loader_result *res, struct err *e);
+int loader__linux(const struct guest_mem *m, const uint8_t *img, size_t len,
+		  const struct loader_args *args, struct loader_result *res, struct err *e);
 int loader__multiboot_info(const struct guest_mem *m, const struct loader_args *args,
 			   uint64_t image_end, uint32_t *mbi_addr, struct err *e);
 /* Offset of a valid Multiboot v1 header in the first 8 KiB, or -1. */

@@ -1,10 +1,12 @@
 /* pc.c - build the PC platform's legacy devices (see pc.h). */
 #include "vm/pc.h"
 
+#include "devices/legacy/acpi_pm.h"
 #include "devices/legacy/debug_exit.h"
 #include "devices/legacy/i8042.h"
 #include "devices/legacy/rtc.h"
 #include "devices/legacy/uart16550.h"
+#include "devices/pci/host.h"
 #include "vm/console.h"
 #include "vm/vm.h"
 
@@ -57,12 +59,25 @@ static int attach(struct vm *vm, uint64_t port, uint64_t len, bus_handler_fn fn,
 	return 0;
 }
 
+/* Hand a new device's state to the machine for teardown. vm__add_device
+ * frees it when its table is full. */
+static int keep(struct vm *vm, void *state, void (*fini)(void *), struct err *e)
+{
+	if (!state)
+		return err__set(e, ENOMEM, "out of memory");
+	if (vm__add_device(vm, state, fini) < 0)
+		return err__set(e, ENOSPC, "too many devices for the machine's table");
+	return 0;
+}
+
 int pc__init(struct vm *vm, struct err *e)
 {
 	struct irq_line com1_irq = { board_irq, vm, PC_COM1_IRQ };
 	struct irq_line kbd_irq = { board_irq, vm, PC_KBD_IRQ };
+	struct irq_line sci = { board_irq, vm, PM_SCI_IRQ };
 	struct pc_board *board;
 	struct i8042 *kbc;
+	struct pm *pm;
 	struct rtc *rtc;
 	int r;
 
@@ -96,6 +111,34 @@ int pc__init(struct vm *vm, struct err *e)
 		return r;
 
 	r = attach(vm, PC_POST_PORT, 1, post_io, NULL, "port 0x80 (POST)", e);
+	if (r < 0)
+		return r;
+
+	/* ACPI fixed hardware, as the FADT (vm/acpi.c) describes it. */
+	pm = pm__new(&sci, &board->ctl, NULL);
+	r = keep(vm, pm, pm__free, e);
+	if (r < 0)
+		return r;
+	r = attach(vm, PM_PORT, PM_NPORTS, pm__io, pm, "acpi pm", e);
+	if (r < 0)
+		return r;
+	r = attach(vm, PM_RESET_PORT, PM_RESET_LEN, pm__reset_io, pm, "reset control", e);
+	if (r < 0)
+		return r;
+
+	/* PCI configuration mechanism #1: CONFIG_ADDRESS is a dword at 0xCF8
+	 * (a range of one port, so 0xCF9 stays the reset register). */
+	vm->pci = pci__host_new();
+	r = keep(vm, vm->pci, pci__host_free, e);
+	if (r < 0) {
+		vm->pci = NULL;
+		return r;
+	}
+	r = attach(vm, PCI_CONFIG_ADDR_PORT, 1, pci__addr_io, vm->pci, "pci config address", e);
+	if (r < 0)
+		return r;
+	r = attach(vm, PCI_CONFIG_DATA_PORT, PCI_CONFIG_DATA_LEN, pci__data_io, vm->pci,
+		   "pci config data", e);
 	if (r < 0)
 		return r;
 	return attach(vm, DEBUG_EXIT_PORT, DEBUG_EXIT_LEN, debug_exit__io, &board->ctl,

@@ -255,8 +255,12 @@ static void event_loop(struct vm *vm, int sig_fd)
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sig_fd, &si, sizeof(si)) == sizeof(si))
+			if (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+				/* Remember it even if a reset wins the race to end
+				 * the machine: the user still wants vmkit to stop. */
+				vm->signal = (int)si.ssi_signo;
 				vm__end(vm, VM_END_SIGNAL, (int)si.ssi_signo, NULL);
+			}
 		}
 		if (con &&
 		    ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) || console__has_pending(con)))

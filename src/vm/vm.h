@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 struct console;
+struct pci_host;
 struct uart;
 
 /* Why a machine ended. */
@@ -87,10 +88,12 @@ struct vm {
 	struct vcpu *cpus;
 	struct x86_boot_state boot; /* how the boot vCPU enters the guest */
 	const char *image_kind;     /* what the loader found, for messages */
+	uint64_t rsdp;              /* root pointer of the ACPI tables, 0 if none */
 
 	struct console *console; /* host side of COM1; may be NULL */
 	struct uart *com1;
-	void *devices[8]; /* device states, freed by vm__destroy */
+	struct pci_host *pci; /* bus 0's configuration space (pc.c) */
+	void *devices[8];     /* device states, freed by vm__destroy */
 	void (*device_fini[8])(void *);
 	int ndevices;
 
@@ -98,6 +101,8 @@ struct vm {
 	 * every vCPU thread has been joined. */
 	atomic_int end;
 	int end_value;               /* debug-exit value or signal number */
+	int signal;                  /* a SIGINT/SIGTERM/SIGHUP received, even if the
+				 * machine was already ending for another reason */
 	char end_msg[512];           /* for VM_END_ERROR: what happened */
 	char *end_dump;              /* and the failing vCPU's registers */
 	atomic_int unclaimed_logged; /* accesses to no device, logged so far */

@@ -221,7 +221,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const struct loader_args no_args = { NULL, NULL, 0 };
+static const struct loader_args no_args = { .cmdline = NULL };
 
 /* Load a heap copy of exactly len bytes, so ASan sees any read past it. */
 static int load(const struct guest_mem *m, const uint8_t *img, size_t len,
@@ -366,7 +366,7 @@ static void test_elf32(void **state)
 static void test_multiboot(void **state)
 {
 	struct guest_mem *m = *state;
-	struct loader_args args = { "console=ttyS0 quiet", NULL, 0 };
+	struct loader_args args = { .cmdline = "console=ttyS0 quiet" };
 	struct loader_result res;
 	struct image im;
 	struct err e;
@@ -445,7 +445,7 @@ static void test_multiboot_modules(void **state)
 		{ "a.bin arg=1", a, sizeof(a) },
 		{ "b.bin", b, sizeof(b) },
 	};
-	struct loader_args args = { "root=/dev/ram0", mods, 2 };
+	struct loader_args args = { .cmdline = "root=/dev/ram0", .mods = mods, .nmods = 2 };
 	struct loader_result res;
 	struct image im;
 	struct err e;
@@ -489,7 +489,7 @@ static void test_multiboot_modules_avoid_boot_area(void **state)
 	struct guest_mem *m = *state;
 	static uint8_t a[0x20000];
 	struct loader_file mod = { "low.bin", a, sizeof(a) };
-	struct loader_args args = { "console=ttyS0", &mod, 1 };
+	struct loader_args args = { .cmdline = "console=ttyS0", .mods = &mod, .nmods = 1 };
 	struct loader_result res;
 	struct image im;
 	struct err e;
@@ -526,7 +526,7 @@ static void test_multiboot_module_too_big(void **state)
 	size_t big = RAM_SIZE;
 	uint8_t *data = calloc(1, big);
 	struct loader_file mod = { "huge.bin", data, big };
-	struct loader_args args = { NULL, &mod, 1 };
+	struct loader_args args = { .mods = &mod, .nmods = 1 };
 	struct loader_result res;
 	struct image im;
 	struct err e;
@@ -853,20 +853,111 @@ static void test_truncated_headers(void **state)
 		expect_fail(m, im.b, len, &e);
 }
 
-static void test_bzimage_not_supported(void **state)
+/* A synthetic bzImage: one setup sector, a 4 KiB "kernel" of a pattern,
+ * protocol 2.15 with the 64-bit entry point. */
+#define BZ_KERNEL 4096
+static size_t make_bzimage(uint8_t *img, uint16_t version, uint16_t xloadflags)
 {
-	struct guest_mem *m = *state;
-	static uint8_t img[0x1000];
-	struct err e;
+	uint64_t pref = 0x100000;
+	uint32_t v;
 
-	memset(img, 0, sizeof(img));
+	memset(img, 0, 1024 + BZ_KERNEL);
+	img[0x1f1] = 1; /* setup_sects */
+	v = BZ_KERNEL / 16;
+	memcpy(img + 0x1f4, &v, 4); /* syssize */
 	img[0x1fe] = 0x55;
 	img[0x1ff] = 0xaa;
+	img[0x200] = 0xeb;
+	img[0x201] = 0x66; /* the header ends at 0x268 */
 	memcpy(img + 0x202, "HdrS", 4);
-	assert_int_equal(expect_fail(m, img, sizeof(img), &e), -ENOTSUP);
-	assert_int_equal(expect_fail(m, img, 0x206, &e), -ENOTSUP);
-	/* Cut before the magic ends, it is just an unknown file. */
-	assert_int_equal(expect_fail(m, img, 0x205, &e), -EINVAL);
+	memcpy(img + 0x206, &version, 2);
+	img[0x211] = 0x01; /* LOADED_HIGH */
+	v = 0x7fffffff;
+	memcpy(img + 0x22c, &v, 4); /* initrd_addr_max */
+	v = 0x200000;
+	memcpy(img + 0x230, &v, 4); /* kernel_alignment */
+	img[0x234] = 1;
+	memcpy(img + 0x236, &xloadflags, 2);
+	v = 2048;
+	memcpy(img + 0x238, &v, 4); /* cmdline_size */
+	memcpy(img + 0x258, &pref, 8);
+	v = 0x10000;
+	memcpy(img + 0x260, &v, 4); /* init_size */
+	for (size_t i = 0; i < BZ_KERNEL; i++)
+		img[1024 + i] = (uint8_t)(i * 7 + 1);
+	return 1024 + BZ_KERNEL;
+}
+
+static void test_bzimage(void **state)
+{
+	struct guest_mem *m = *state;
+	static uint8_t img[1024 + BZ_KERNEL], rd[8192];
+	struct loader_file initrd = { .name = "initrd", .data = rd, .len = sizeof(rd) };
+	struct loader_args args = { .cmdline = "console=ttyS0 quiet",
+				    .initrd = &initrd,
+				    .rsdp = 0xf0000 };
+	struct loader_result res;
+	uint8_t bp[4096];
+	uint32_t rd_at, rd_len, cmd;
+	uint64_t rsdp;
+	struct err e;
+	size_t len = make_bzimage(img, 0x020f, 1);
+
+	for (size_t i = 0; i < sizeof(rd); i++)
+		rd[i] = (uint8_t)(i ^ 0x5a);
+	assert_int_equal(load(m, img, len, &args, &res, &e), 0);
+	assert_string_equal(res.kind, "Linux bzImage");
+	assert_int_equal(res.boot.rip, 0x100200); /* startup_64 */
+	assert_int_equal(res.boot.rsi, 0x7000);   /* boot_params */
+	assert_true(res.boot.efer & X86_EFER_LMA);
+	assert_memory_equal(mem__ptr(m, 0x100000, BZ_KERNEL), img + 1024, BZ_KERNEL);
+	assert_int_equal(mem__read(m, 0x7000, bp, sizeof(bp)), 0);
+	assert_int_equal(bp[0x210], 0xff);          /* type_of_loader */
+	assert_memory_equal(bp + 0x202, "HdrS", 4); /* the header was copied */
+	memcpy(&cmd, bp + 0x228, 4);
+	assert_string_equal((char *)mem__ptr(m, cmd, 20), "console=ttyS0 quiet");
+	memcpy(&rd_at, bp + 0x218, 4);
+	memcpy(&rd_len, bp + 0x21c, 4);
+	assert_int_equal(rd_len, sizeof(rd));
+	assert_int_equal(rd_at & 0xfff, 0);
+	assert_true(rd_at >= 0x100000 + 0x10000); /* above the kernel's init_size */
+	assert_true(rd_at + rd_len <= RAM_SIZE);
+	assert_memory_equal(mem__ptr(m, rd_at, sizeof(rd)), rd, sizeof(rd));
+	memcpy(&rsdp, bp + 0x70, 8);
+	assert_int_equal(rsdp, 0xf0000);
+	assert_true(bp[0x1e8] >= 3);         /* e820 entries */
+	assert_int_equal(bp[0x2d0 + 16], 1); /* the first one is RAM */
+}
+
+static void test_bzimage_errors(void **state)
+{
+	struct guest_mem *m = *state;
+	static uint8_t img[1024 + BZ_KERNEL], big[20 << 20];
+	static char cmd[4096];
+	struct loader_file initrd = { .name = "big", .data = big, .len = sizeof(big) };
+	struct loader_args args = { .cmdline = cmd };
+	struct loader_result res;
+	struct err e;
+	size_t len;
+
+	len = make_bzimage(img, 0x0201, 1); /* too old */
+	assert_int_equal(expect_fail(m, img, len, &e), -ENOTSUP);
+	len = make_bzimage(img, 0x020f, 0); /* no 64-bit entry */
+	assert_int_equal(expect_fail(m, img, len, &e), -ENOEXEC);
+	len = make_bzimage(img, 0x020f, 1);
+	assert_int_equal(expect_fail(m, img, 1024 + 100, &e), -EINVAL); /* truncated */
+	assert_int_equal(expect_fail(m, img, 0x300, &e), -EINVAL);
+	memset(cmd, 'x', sizeof(cmd) - 1);
+	assert_int_equal(load(m, img, len, &args, &res, &e), -E2BIG);
+	args.cmdline = "quiet";
+	args.initrd = &initrd; /* larger than guest RAM */
+	assert_int_equal(load(m, img, len, &args, &res, &e), -ENOMEM);
+	assert_non_null(strstr(e.msg, "initramfs"));
+	/* An arm64 Image: not for us, and said so. */
+	memset(img, 0, 0x100);
+	memcpy(img + 0x38, "ARM\x64", 4);
+	assert_int_equal(expect_fail(m, img, 0x100, &e), -ENOEXEC);
+	assert_non_null(strstr(e.msg, "arm64"));
 }
 
 /* xorshift64: deterministic mutations. */
@@ -995,7 +1086,7 @@ static void test_fuzz_mutated_images(void **state)
 	struct guest_mem *m = *state;
 	static struct fuzz_base bases[4];
 	static uint8_t buf[IMG_MAX];
-	struct loader_args args = { "fuzz", NULL, 0 };
+	struct loader_args args = { .cmdline = "fuzz" };
 	int total = 0, loaded = 0;
 
 	bases[0].name = "boot sector";
@@ -1091,7 +1182,8 @@ int main(void)
 		T(test_elf_bad_segments),
 		T(test_elf_segment_placement_edges),
 		T(test_truncated_headers),
-		T(test_bzimage_not_supported),
+		T(test_bzimage),
+		T(test_bzimage_errors),
 		T(test_fuzz_mutated_images),
 	};
 	return cmocka_run_group_tests_name("loader", tests, NULL, NULL);

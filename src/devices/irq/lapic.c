@@ -517,6 +517,10 @@ static void reg_write(struct lapic *l, unsigned off, uint32_t v, struct actions 
 		l->id = v & 0xff000000u;
 		return;
 	case LAPIC_TPR:
+		/* Lowering TPR may let an interrupt held in IRR through
+		 * (SDM 10.8.3.1): tell the CPU to look again. */
+		if ((v & 0xff) < l->tpr)
+			a->kick = true;
 		l->tpr = v & 0xff;
 		return;
 	case LAPIC_EOI:

@@ -44,6 +44,43 @@ static void kick_handler(int sig)
 	(void)sig; /* only there to make KVM_RUN return with EINTR */
 }
 
+/* Interrupt routing as a PC wires it, and as the MADT says: ISA IRQs 0-15
+ * reach the 8259 pair, GSIs 0-23 the I/O APIC pin of the same number,
+ * except that IRQ 0 (the PIT) is on pin 2 (the interrupt source override).
+ * KVM's default sends GSI 0 to pin 0. */
+static int set_gsi_routing(struct kvm_vm *k, struct err *e)
+{
+	struct {
+		struct kvm_irq_routing r;
+		struct kvm_irq_routing_entry e[16 + 24];
+	} t;
+	unsigned n = 0;
+
+	memset(&t, 0, sizeof(t));
+	for (unsigned gsi = 0; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue; /* the cascade */
+		t.e[n].gsi = gsi;
+		t.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		t.e[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		t.e[n].u.irqchip.pin = gsi & 7;
+		n++;
+	}
+	for (unsigned gsi = 0; gsi < 24; gsi++) {
+		if (gsi == 2)
+			continue; /* pin 2 belongs to IRQ 0 */
+		t.e[n].gsi = gsi;
+		t.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		t.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		t.e[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
+		n++;
+	}
+	t.r.nr = n;
+	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, &t) < 0)
+		return err__sys(e, errno, "KVM_SET_GSI_ROUTING");
+	return 0;
+}
+
 static int get_supported_cpuid(struct kvm_vm *k, struct err *e)
 {
 	for (int n = 256; n <= 4096; n *= 2) {
@@ -125,6 +162,9 @@ static int kvm_vm_init(struct vm *vm, struct err *e)
 		return err__sys(e, errno, "KVM_CREATE_IRQCHIP");
 	if (ioctl(k->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
 		return err__sys(e, errno, "KVM_CREATE_PIT2");
+	r = set_gsi_routing(k, e);
+	if (r < 0)
+		return r;
 
 	r = get_supported_cpuid(k, e);
 	if (r < 0)
