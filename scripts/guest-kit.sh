@@ -8,7 +8,8 @@ set -eu
 cd "$(dirname "$0")/.."
 KIT=build/kit
 DL=$KIT/dl
-[ -s $KIT/vmlinuz ] && [ -s $KIT/initrd.cpio ] && [ $KIT/initrd.cpio -nt guest/init ] && exit 0
+[ -s $KIT/vmlinuz ] && [ -s $KIT/initrd.cpio ] && [ $KIT/initrd.cpio -nt guest/init ] &&
+	[ $KIT/initrd.cpio -nt scripts/guest-kit.sh ] && exit 0
 mkdir -p $DL
 # The metapackage names the current kernel package.
 KPKG=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null |
@@ -40,10 +41,10 @@ chmod 755 $R/init
 # Modules the guest may need, with what they depend on (none is needed to
 # reach a shell on the serial console; virtio drivers come next).
 KVER=$(ls $DL/kernel/lib/modules)
-MODS="virtio_pci virtio_blk virtio_net virtio_console virtio_rng"
+MODS="pvpanic pvpanic-mmio virtio_pci virtio_blk virtio_net virtio_console virtio_rng"
 mkdir -p $R/lib/modules/$KVER
 for m in $MODS; do
-	f=$(find $DL/kernel/lib/modules/$KVER -name "$m.ko*" | head -n 1)
+	f=$(find $DL/kernel/lib/modules/$KVER -name "$m.ko*" -o -name "$(echo $m | tr - _).ko*" | head -n 1)
 	[ -n "$f" ] || continue
 	dst=$R/lib/modules/$KVER/${f#$DL/kernel/lib/modules/$KVER/}
 	mkdir -p "$(dirname "$dst")"
@@ -52,7 +53,8 @@ done
 cp $DL/kernel/lib/modules/$KVER/modules.order $DL/kernel/lib/modules/$KVER/modules.builtin \
 	$R/lib/modules/$KVER/ 2>/dev/null || true
 $BB depmod -b $R $KVER 2>/dev/null || true
-: >$R/etc/modules # none loaded by default yet
+# Loaded by init: the panic notifier, so a guest panic ends the VM.
+echo pvpanic-mmio >$R/etc/modules
 echo "root:x:0:0:root:/root:/bin/sh" >$R/etc/passwd
 echo "root:x:0:" >$R/etc/group
 (cd $R && find . | LC_ALL=C sort | $OLDPWD/$BB cpio -o -H newc >$OLDPWD/$KIT/initrd.cpio 2>/dev/null)

@@ -116,6 +116,9 @@ static int end_status(struct vm *vm, enum vm_end why)
 	case VM_END_SIGNAL:
 		fprintf(stderr, "vmkit: terminating on signal %d\n", vm->end_value);
 		return 128 + vm->end_value;
+	case VM_END_PANIC:
+		fprintf(stderr, "vmkit: the guest kernel panicked (its console above says why)\n");
+		return CLI_EXIT_FAIL;
 	case VM_END_ERROR:
 		fprintf(stderr, "vmkit: %s\n", vm->end_msg);
 		if (vm->end_dump)

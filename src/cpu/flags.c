@@ -27,6 +27,8 @@ static bool lf_carry(const struct cpu *c)
 	case LF_INC:
 	case LF_DEC:
 		return c->lf_cf;
+	case LF_CFOF:
+		return a & 1;
 	default:
 		return false; /* LF_LOGIC */
 	}
@@ -46,6 +48,8 @@ static bool lf_overflow(const struct cpu *c)
 	case LF_DEC:
 	case LF_NEG:
 		return ((a ^ b) & (a ^ r) & top) != 0;
+	case LF_CFOF:
+		return b & 1;
 	default:
 		return false;
 	}
@@ -59,7 +63,8 @@ static uint64_t lf_compute(const struct cpu *c)
 		f |= F_CF;
 	if (lf_overflow(c))
 		f |= F_OF;
-	if ((c->lf_op & ~3u) != LF_LOGIC && ((c->lf_a ^ c->lf_b ^ r) & 0x10))
+	if ((c->lf_op & ~3u) != LF_LOGIC && (c->lf_op & ~3u) != LF_CFOF &&
+	    ((c->lf_a ^ c->lf_b ^ r) & 0x10))
 		f |= F_AF;
 	if (r == 0)
 		f |= F_ZF;
@@ -160,6 +165,11 @@ bool cpu_cond(struct cpu *c, unsigned cc)
 		default:
 			break;
 		}
+	}
+	if (c->lf_op != LF_NONE && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+		/* ZF and SF come from the result whatever set them. */
+		r = (cc >> 1) == 2 ? c->lf_res == 0 : (c->lf_res & top_bit(c->lf_op & 3)) != 0;
+		goto out;
 	}
 	f = cpu_get_flags(c);
 	switch (cc >> 1) {

@@ -140,6 +140,9 @@ enum {
 	LF_INC = 6 << 2,
 	LF_DEC = 7 << 2,
 	LF_NEG = 8 << 2,
+	/* CF in lf_a bit 0, OF in lf_b bit 0, AF 0; ZF SF PF from the result
+	 * (shifts, multiplies) */
+	LF_CFOF = 9 << 2,
 };
 
 /* One decoded instruction. */

@@ -262,17 +262,13 @@ void op_dec_r(struct cpu *c, const struct insn *in)
 
 /* ---- multiply and divide ---- */
 
+/* CF = OF = overflow; SF, ZF, AF and PF are undefined: they read as the
+ * low half gives them (and AF 0), without touching RFLAGS now. */
 static void mul_flags(struct cpu *c, bool overflow, uint64_t low, unsigned size)
 {
-	uint64_t f = overflow ? (F_CF | F_OF) : 0;
-
-	/* SF, ZF, AF and PF are undefined; report them from the low half. */
-	low &= size_mask(size);
-	if (!low)
-		f |= F_ZF;
-	if (low >> (size * 8 - 1))
-		f |= F_SF;
-	flags_put(c, f | parity(low));
+	c->lf_op = LF_CFOF | size_log2(size);
+	c->lf_res = low & size_mask(size);
+	c->lf_a = c->lf_b = overflow;
 }
 
 void op_mul(struct cpu *c, const struct insn *in)
@@ -400,32 +396,33 @@ void op_idiv(struct cpu *c, const struct insn *in)
 
 /* ---- shifts and rotates ---- */
 
-static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a, unsigned n,
-			   uint64_t *flags)
+/* ROL ROR RCL RCR by n (masked, not 0): the result; CF and OF change, the
+ * other flags stay, so the old flags are read (rotates are rarer). */
+static uint64_t rotate_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a, unsigned n)
 {
 	unsigned bits = size * 8;
-	uint64_t m = size_mask(size), top = 1ULL << (bits - 1), r = 0, f = cpu_get_flags(c);
+	uint64_t m = size_mask(size), top = 1ULL << (bits - 1), r, f = cpu_get_flags(c);
 	bool cf, of;
 
 	a &= m;
 	switch (op) {
 	case 0: { /* ROL */
 		unsigned k = n % bits;
+
 		r = k ? ((a << k) | (a >> (bits - k))) & m : a;
 		cf = r & 1;
 		of = !!(r & top) != cf;
-		*flags = (f & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
-		return r;
+		break;
 	}
 	case 1: { /* ROR */
 		unsigned k = n % bits;
+
 		r = k ? ((a >> k) | (a << (bits - k))) & m : a;
 		cf = r & top;
 		of = !!(r & top) != !!(r & (top >> 1));
-		*flags = (f & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
-		return r;
+		break;
 	}
-	case 2: { /* RCL: rotate through CF, a (bits+1)-bit rotation */
+	case 2: { /* RCL: a (bits+1)-bit rotation through CF */
 		unsigned k = n % (bits + 1);
 		unsigned __int128 w = ((unsigned __int128)((f & F_CF) ? 1 : 0) << bits) | a;
 
@@ -435,10 +432,9 @@ static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a
 		r = (uint64_t)w & m;
 		cf = (w >> bits) & 1;
 		of = !!(r & top) != cf;
-		*flags = (f & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
-		return r;
+		break;
 	}
-	case 3: { /* RCR */
+	default: { /* RCR */
 		unsigned k = n % (bits + 1);
 		unsigned __int128 w = ((unsigned __int128)((f & F_CF) ? 1 : 0) << bits) | a;
 
@@ -448,38 +444,54 @@ static uint64_t shift_calc(struct cpu *c, unsigned op, unsigned size, uint64_t a
 			    (((unsigned __int128)1 << (bits + 1)) - 1);
 		r = (uint64_t)w & m;
 		cf = (w >> bits) & 1;
-		*flags = (f & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
-		return r;
+		break;
 	}
-	case 4:
-	case 6: /* SHL/SAL */
+	}
+	c->lf_op = LF_NONE;
+	c->rflags = (f & ~(uint64_t)(F_CF | F_OF)) | (cf ? F_CF : 0) | (of ? F_OF : 0);
+	return r;
+}
+
+/* SHL/SAL, SHR, SAR by n (masked, not 0): the result, with CF and OF kept
+ * lazily (LF_CFOF; AF is undefined and reads 0). No old flag is needed. */
+static inline uint64_t shift_lazy(struct cpu *c, unsigned op, unsigned size, uint64_t a, unsigned n)
+{
+	unsigned bits = size * 8;
+	uint64_t m = size_mask(size), top = 1ULL << (bits - 1), r;
+	unsigned cf, of;
+
+	a &= m;
+	switch (op) {
+	case 5: /* SHR */
+		r = a >> n;
+		cf = (a >> (n - 1)) & 1;
+		of = (a & top) != 0;
+		break;
+	case 7: { /* SAR */
+		int64_t sa = (int64_t)sext(a, size);
+
+		r = (uint64_t)(sa >> n) & m;
+		cf = (unsigned)(sa >> (n - 1)) & 1;
+		of = 0;
+		break;
+	}
+	default: /* SHL, SAL */
 		r = n < 64 ? (a << n) & m : 0;
 		cf = n <= bits ? (a >> (bits - n)) & 1 : 0;
-		of = !!(r & top) != cf;
-		break;
-	case 5: /* SHR */
-		r = n < 64 ? a >> n : 0;
-		cf = n <= 64 ? (a >> (n - 1)) & 1 : 0;
-		of = a & top;
-		break;
-	default: { /* SAR */
-		int64_t s = (int64_t)sext(a, size);
-		r = (uint64_t)(n < 64 ? s >> n : s >> 63) & m;
-		cf = (n <= 64 ? (s >> (n - 1)) : (s >> 63)) & 1;
-		of = false;
+		of = ((r & top) != 0) != cf;
 		break;
 	}
-	}
-	/* SHL/SHR/SAR: SF, ZF, PF from the result; AF undefined (0). */
-	*flags = (f & ~(uint64_t)F_ARITH) | (cf ? F_CF : 0) | (of ? F_OF : 0) | (r ? 0 : F_ZF) |
-		 ((r & top) ? F_SF : 0) | parity(r);
+	c->lf_op = LF_CFOF | size_log2(size);
+	c->lf_res = r;
+	c->lf_a = cf;
+	c->lf_b = of;
 	return r;
 }
 
 void op_shift(struct cpu *c, const struct insn *in)
 {
 	unsigned size = in->opsz, op = in->reg & 7, n;
-	uint64_t a, r, f, lin = 0;
+	uint64_t a, r, lin = 0;
 
 	if (in->op == 0xd0 || in->op == 0xd1)
 		n = 1;
@@ -501,14 +513,30 @@ void op_shift(struct cpu *c, const struct insn *in)
 			set_reg(c, in->rm, 4, a);
 		return;
 	}
-	r = shift_calc(c, op, size, a, n, &f);
+	r = op >= 4 ? shift_lazy(c, op, size, a, n) : rotate_calc(c, op, size, a, n);
 	if (in->mod == 3)
 		set_reg(c, in->rm, size, r);
 	else
 		lin_write(c, lin, size, r);
-	c->lf_op = LF_NONE;
-	c->rflags = f;
 }
+
+/* Register forms of SHL/SHR/SAR at 64 and 32 bits, by imm8 or CL: chosen
+ * at decode time (cpu_specialize). */
+#define SHIFT_REG(name, size, cl)                                                                  \
+	void name(struct cpu *c, const struct insn *in)                                            \
+	{                                                                                          \
+		unsigned n = (unsigned)((cl) ? c->regs[R_CX] : in->imm) & (size == 8 ? 63 : 31);   \
+		uint64_t a = c->regs[in->rm];                                                      \
+                                                                                                   \
+		if (n)                                                                             \
+			a = shift_lazy(c, in->reg & 7, size, a, n);                                \
+		c->regs[in->rm] = size == 4 ? (uint32_t)a : a;                                     \
+	}
+
+SHIFT_REG(op_shift_ri8, 8, 0)
+SHIFT_REG(op_shift_ri4, 4, 0)
+SHIFT_REG(op_shift_rcl8, 8, 1)
+SHIFT_REG(op_shift_rcl4, 4, 1)
 
 static void double_shift(struct cpu *c, const struct insn *in, bool left)
 {

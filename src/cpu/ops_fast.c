@@ -238,6 +238,114 @@ static void pop8(struct cpu *c, const struct insn *in)
 	c->regs[in->rm] = v;
 }
 
+/* ---- ALU with a memory source: op r, m (02-3B family) ---- */
+
+#define ALU_RM(name, expr, kind, size, lg)                                                         \
+	static void name(struct cpu *c, const struct insn *in)                                     \
+	{                                                                                          \
+		uint64_t a = c->regs[in->reg], b = mem_read(c, in->seg, insn_ea(c, in), size), r;  \
+                                                                                                   \
+		if (size == 4)                                                                     \
+			a = (uint32_t)a;                                                           \
+		r = expr;                                                                          \
+		if (size == 4)                                                                     \
+			r = (uint32_t)r;                                                           \
+		c->regs[in->reg] = r;                                                              \
+		c->lf_op = kind | lg;                                                              \
+		c->lf_res = r;                                                                     \
+		if (kind != LF_LOGIC) {                                                            \
+			c->lf_a = a;                                                               \
+			c->lf_b = b;                                                               \
+		}                                                                                  \
+	}
+
+ALU_RM(add_rm8, a + b, LF_ADD, 8, LG8)
+ALU_RM(add_rm4, a + b, LF_ADD, 4, LG4)
+ALU_RM(sub_rm8, a - b, LF_SUB, 8, LG8)
+ALU_RM(sub_rm4, a - b, LF_SUB, 4, LG4)
+ALU_RM(and_rm8, a &b, LF_LOGIC, 8, LG8)
+ALU_RM(and_rm4, a &b, LF_LOGIC, 4, LG4)
+ALU_RM(or_rm8, a | b, LF_LOGIC, 8, LG8)
+ALU_RM(or_rm4, a | b, LF_LOGIC, 4, LG4)
+ALU_RM(xor_rm8, a ^ b, LF_LOGIC, 8, LG8)
+ALU_RM(xor_rm4, a ^ b, LF_LOGIC, 4, LG4)
+
+/* CMP r, m and CMP m, r: flags only */
+#define CMP_MEM(name, size, lg, reg_first)                                                         \
+	static void name(struct cpu *c, const struct insn *in)                                     \
+	{                                                                                          \
+		uint64_t m = mem_read(c, in->seg, insn_ea(c, in), size);                           \
+		uint64_t r = size == 4 ? (uint32_t)c->regs[in->reg] : c->regs[in->reg];            \
+		uint64_t a = reg_first ? r : m, b = reg_first ? m : r;                             \
+                                                                                                   \
+		c->lf_op = LF_SUB | lg;                                                            \
+		c->lf_res = size == 4 ? (uint32_t)(a - b) : a - b;                                 \
+		c->lf_a = a;                                                                       \
+		c->lf_b = b;                                                                       \
+	}
+
+CMP_MEM(cmp_rm8, 8, LG8, 1)
+CMP_MEM(cmp_rm4, 4, LG4, 1)
+CMP_MEM(cmp_mr8, 8, LG8, 0)
+CMP_MEM(cmp_mr4, 4, LG4, 0)
+
+/* CMP m, imm and TEST m, imm */
+#define CMP_MI(name, size, lg)                                                                     \
+	static void name(struct cpu *c, const struct insn *in)                                     \
+	{                                                                                          \
+		uint64_t a = mem_read(c, in->seg, insn_ea(c, in), size), b = in->imm;              \
+                                                                                                   \
+		if (size == 4)                                                                     \
+			b = (uint32_t)b;                                                           \
+		c->lf_op = LF_SUB | lg;                                                            \
+		c->lf_res = size == 4 ? (uint32_t)(a - b) : a - b;                                 \
+		c->lf_a = a;                                                                       \
+		c->lf_b = b;                                                                       \
+	}
+
+CMP_MI(cmp_mi8, 8, LG8)
+CMP_MI(cmp_mi4, 4, LG4)
+
+/* IMUL r, r/m: CF = OF = the product does not fit */
+#define IMUL_RM(name, size, lg, type)                                                              \
+	static void name(struct cpu *c, const struct insn *in)                                     \
+	{                                                                                          \
+		type a = (type)c->regs[in->reg], b = (type)rm_read(c, in, size), r;                \
+		bool ovf = __builtin_mul_overflow(a, b, &r);                                       \
+                                                                                                   \
+		c->regs[in->reg] = size == 4 ? (uint32_t)r : (uint64_t)r;                          \
+		c->lf_op = LF_CFOF | lg;                                                           \
+		c->lf_res = size == 4 ? (uint32_t)r : (uint64_t)r;                                 \
+		c->lf_a = c->lf_b = ovf;                                                           \
+	}
+
+IMUL_RM(imul_rm8, 8, LG8, int64_t)
+IMUL_RM(imul_rm4, 4, LG4, int32_t)
+
+static void movsxd_r(struct cpu *c, const struct insn *in)
+{
+	c->regs[in->reg] = (uint64_t)(int64_t)(int32_t)c->regs[in->rm];
+}
+
+static void movsxd_m(struct cpu *c, const struct insn *in)
+{
+	c->regs[in->reg] = (uint64_t)(int64_t)(int32_t)mem_read(c, in->seg, insn_ea(c, in), 4);
+}
+
+/* 64-bit near CALL and RET: the kernel's commonest control transfers */
+static void call_rel64(struct cpu *c, const struct insn *in)
+{
+	uint64_t ret = c->regs[R_RIP];
+
+	push(c, 8, ret);
+	c->regs[R_RIP] = ret + in->imm;
+}
+
+static void ret64(struct cpu *c, const struct insn *in)
+{
+	c->regs[R_RIP] = pop(c, 8);
+}
+
 /* ---- the choice ---- */
 
 /* ALU op numbers: ADD OR ADC SBB AND SUB XOR CMP; NULL: no fast form. */
@@ -272,6 +380,17 @@ static const insn_fn alu_ri[8][2] = {
 	{ cmp_ri4, cmp_ri8 },
 };
 
+static const insn_fn alu_r_m[8][2] = {
+	{ add_rm4, add_rm8 },
+	{ or_rm4, or_rm8 },
+	{ 0, 0 },
+	{ 0, 0 },
+	{ and_rm4, and_rm8 },
+	{ sub_rm4, sub_rm8 },
+	{ xor_rm4, xor_rm8 },
+	{ cmp_rm4, cmp_rm8 },
+};
+
 void cpu_specialize(struct cpu *c, struct insn *in)
 {
 	insn_fn f = in->fn, fast = NULL;
@@ -284,6 +403,24 @@ void cpu_specialize(struct cpu *c, struct insn *in)
 		fast = alu_rm_r[(in->op >> 3) & 7][w];
 	else if (f == op_alu_r_rm && reg)
 		fast = alu_r_rm[(in->op >> 3) & 7][w];
+	else if (f == op_alu_r_rm)
+		fast = alu_r_m[(in->op >> 3) & 7][w];
+	else if (f == op_alu_rm_r && !reg && ((in->op >> 3) & 7) == 7)
+		fast = w ? cmp_mr8 : cmp_mr4;
+	else if (f == op_alu_rm_imm && !reg && (in->reg & 7) == 7)
+		fast = w ? cmp_mi8 : cmp_mi4;
+	else if (f == op_shift && reg && (in->op == 0xc1 || in->op == 0xd3) &&
+		 ((in->reg & 7) == 4 || (in->reg & 7) == 5 || (in->reg & 7) == 7))
+		fast = in->op == 0xc1 ? (w ? op_shift_ri8 : op_shift_ri4)
+				      : (w ? op_shift_rcl8 : op_shift_rcl4);
+	else if (f == op_imul_r_rm)
+		fast = w ? imul_rm8 : imul_rm4;
+	else if (f == op_movsxd && c->code64 && w)
+		fast = reg ? movsxd_r : movsxd_m;
+	else if (f == op_call_rel && w && c->code64)
+		fast = call_rel64;
+	else if (f == op_ret && in->op == 0xc3 && w && c->code64)
+		fast = ret64;
 	else if (f == op_alu_rm_imm && reg)
 		fast = alu_ri[in->reg & 7][w];
 	else if (f == op_test_rm_r && reg)

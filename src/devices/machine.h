@@ -4,7 +4,7 @@
 #ifndef VMKIT_DEVICES_MACHINE_H
 #define VMKIT_DEVICES_MACHINE_H
 
-enum machine_req { MACHINE_RESET, MACHINE_POWEROFF, MACHINE_DEBUG_EXIT };
+enum machine_req { MACHINE_RESET, MACHINE_POWEROFF, MACHINE_DEBUG_EXIT, MACHINE_PANIC };
 
 struct machine_ctl {
 	void (*request)(void *ctx, enum machine_req req, unsigned value);

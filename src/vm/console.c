@@ -103,13 +103,13 @@ static bool filter(struct console *c, struct vm *vm, uint8_t *b)
 	}
 }
 
-void console__pump(struct console *c, struct vm *vm)
+void console__pump(struct console *c, struct vm *vm, bool readable)
 {
 	uint8_t buf[256];
 	size_t room = sizeof(c->pending) - c->npending, used;
 	ssize_t n = 0;
 
-	if (c->in_open && room > 0) {
+	if (readable && c->in_open && room > 0) {
 		n = read(c->in_fd, buf, room < sizeof(buf) ? room : sizeof(buf));
 		if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN))
 			c->in_open = false; /* EOF: the guest just sees no more input */

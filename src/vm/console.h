@@ -34,7 +34,8 @@ void console__tx(void *ctx, uint8_t byte);
 int console__poll_fd(const struct console *c);
 bool console__has_pending(const struct console *c);
 
-/* Read what is available, act on escapes, feed the rest to vm's COM1. */
-void console__pump(struct console *c, struct vm *vm);
+/* Read input if readable (poll said so: the fd may block), act on
+ * escapes, feed what is waiting to vm's COM1. */
+void console__pump(struct console *c, struct vm *vm, bool readable);
 
 #endif

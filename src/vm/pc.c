@@ -4,6 +4,7 @@
 #include "devices/legacy/acpi_pm.h"
 #include "devices/legacy/debug_exit.h"
 #include "devices/legacy/i8042.h"
+#include "devices/legacy/pvpanic.h"
 #include "devices/legacy/rtc.h"
 #include "devices/legacy/uart16550.h"
 #include "devices/pci/host.h"
@@ -37,6 +38,9 @@ static void board_request(void *ctx, enum machine_req req, unsigned value)
 		break;
 	case MACHINE_DEBUG_EXIT:
 		vm__end(vm, VM_END_DEBUG_EXIT, (int)value, NULL);
+		break;
+	case MACHINE_PANIC:
+		vm__end(vm, VM_END_PANIC, (int)value, NULL);
 		break;
 	}
 }
@@ -111,6 +115,9 @@ int pc__init(struct vm *vm, struct err *e)
 		return r;
 
 	r = attach(vm, PC_POST_PORT, 1, post_io, NULL, "port 0x80 (POST)", e);
+	if (r < 0)
+		return r;
+	r = attach(vm, PVPANIC_PORT, 1, pvpanic__io, &board->ctl, "pvpanic", e);
 	if (r < 0)
 		return r;
 

@@ -264,7 +264,7 @@ static void event_loop(struct vm *vm, int sig_fd)
 		}
 		if (con &&
 		    ((p[2].revents & (POLLIN | POLLHUP | POLLERR)) || console__has_pending(con)))
-			console__pump(con, vm);
+			console__pump(con, vm, p[2].revents & (POLLIN | POLLHUP | POLLERR));
 	}
 }
 

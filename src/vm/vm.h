@@ -33,6 +33,7 @@ enum vm_end {
 	VM_END_QUIT,       /* the host user quit (Ctrl-A x) */
 	VM_END_SIGNAL,     /* vmkit got SIGINT/SIGTERM/SIGHUP */
 	VM_END_ERROR,      /* a vCPU failed: triple fault, entry failure, ... */
+	VM_END_PANIC,      /* the guest kernel reported a panic (pvpanic) */
 };
 
 /* Exits from the accelerator back to the VMM, by reason. */

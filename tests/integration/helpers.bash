@@ -17,10 +17,11 @@ vm_interact() {
 	shift 2
 	rm -f "$fifo"
 	mkfifo "$fifo"
-	timeout 60 "$VMKIT" vm run "$@" <"$fifo" >"$out" 2>&1 &
+	timeout "${VM_TIMEOUT:-60}" "$VMKIT" vm run "$@" <"$fifo" >"$out" 2>&1 &
 	local pid=$!
 	exec 7>"$fifo" # not 3: bats reports through fd 3
-	for _ in $(seq 200); do grep -q "$wait_for" "$out" && break; sleep 0.05; done
+	# Up to VM_WAIT seconds (default 10) for the guest to get there.
+	for _ in $(seq $((${VM_WAIT:-10} * 20))); do grep -q "$wait_for" "$out" && break; sleep 0.05; done
 	printf "$input" >&7
 	exec 7>&-
 	wait $pid && status=0 || status=$?

@@ -43,6 +43,18 @@ DefinitionBlock ("", "DSDT", 2, "VMKIT", "VMKIT", 1)
 			})
 		}
 
+		/* The paravirtual panic notifier at port 0x505. QEMU0001 is
+		 * the ID its Linux driver (pvpanic-mmio) binds to. */
+		Device (PEVT)
+		{
+			Name (_HID, "QEMU0001")
+			Name (_STA, 0x0B)
+			Name (_CRS, ResourceTemplate ()
+			{
+				IO (Decode16, 0x0505, 0x0505, 0x01, 0x01)
+			})
+		}
+
 		/* COM1: 16550A at 0x3F8, IRQ 4. */
 		Device (COM1)
 		{
