@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh - vmkit's benchmarks, side by side with QEMU where the issue names
 # it. Benchmarks, not tests: they print figures, they do not pass or fail.
-#   bench/run.sh [rss] [startup] [exits] [mips] [tcg]     (default: all)
+#   bench/run.sh [rss] [startup] [exits] [mips] [tcg] [boot]   (default: all)
 # Record results in bench/RESULTS.md with the command that produced them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -78,6 +78,18 @@ bench_tcg() {
 	awk -v v="$v" -v q="$q" 'BEGIN { printf "vmkit emu: %.0f ms, qemu tcg: %.0f ms (medians of 5, process start to exit): ratio %.2f\n", v, q, v / q }'
 }
 
+# Linux: process start to the first line the guest kit's init prints, the
+# same kernel, initramfs and command line for both.
+bench_boot() {
+	echo "== Linux boot: process start to init's first line (guest kit; vmkit emu vs QEMU TCG)"
+	scripts/guest-kit.sh >/dev/null
+	local K=build/kit/vmlinuz I=build/kit/initrd.cpio
+	$B/timeto -n 5 -p "init started" -- "$VMKIT" vm run --accel emu --memory 256M \
+		--kernel $K --initrd $I --append "console=ttyS0 vmkit.demo" | sed 's/^/vmkit: /'
+	$B/timeto -n 5 -p "init started" -- qemu-system-x86_64 -M pc -accel tcg -m 256 -nographic \
+		-kernel $K -initrd $I -append "console=ttyS0 vmkit.demo" | sed 's/^/qemu:  /'
+}
+
 what=("$@")
-[ ${#what[@]} -eq 0 ] && what=(rss startup exits mips tcg)
+[ ${#what[@]} -eq 0 ] && what=(rss startup exits mips tcg boot)
 for w in "${what[@]}"; do "bench_$w"; done
