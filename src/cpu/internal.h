@@ -492,6 +492,7 @@ static inline uint64_t lin_read(struct cpu *c, uint64_t lin, unsigned size)
 	if (likely(e->tag == ((lin & ~0xfffULL) | c->tlb_cpl) && (lin & 0xfff) + size <= 0x1000)) {
 		/* The TLB maps only RAM pages: addend + lin is inside guest RAM. */
 		memcpy(&v, (const void *)(e->addend + lin), size);
+		c->stats.tlb_hits++;
 		return v;
 	}
 	return mmu_read_slow(c, lin, size);
@@ -503,6 +504,7 @@ static inline void lin_write(struct cpu *c, uint64_t lin, unsigned size, uint64_
 
 	if (likely(e->tag == ((lin & ~0xfffULL) | c->tlb_cpl) && (lin & 0xfff) + size <= 0x1000)) {
 		memcpy((void *)(e->addend + lin), &v, size);
+		c->stats.tlb_hits++;
 		return;
 	}
 	mmu_write_slow(c, lin, size, v);

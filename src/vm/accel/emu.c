@@ -181,7 +181,8 @@ static void emu_dump_regs(struct vcpu *vc, FILE *out)
 
 static void emu_print_stats(struct vm *vm, FILE *out)
 {
-	uint64_t insns = 0, hits = 0, misses = 0, tlbm = 0, exc[32] = { 0 }, irqs = 0, smc = 0;
+	uint64_t insns = 0, hits = 0, misses = 0, tlbm = 0, tlbh = 0, exc[32] = { 0 }, irqs = 0,
+		 smc = 0;
 	uint64_t ns = 0;
 
 	for (int i = 0; i < vm->ncpus; i++) {
@@ -192,6 +193,7 @@ static void emu_print_stats(struct vm *vm, FILE *out)
 		hits += s->block_hits;
 		misses += s->block_misses;
 		tlbm += s->tlb_misses;
+		tlbh += s->tlb_hits;
 		irqs += s->interrupts;
 		smc += s->smc;
 		for (int k = 0; k < 32; k++)
@@ -207,8 +209,10 @@ static void emu_print_stats(struct vm *vm, FILE *out)
 		(unsigned long long)(hits + misses),
 		hits + misses ? 100.0 * (double)hits / (double)(hits + misses) : 0.0,
 		(unsigned long long)misses, (unsigned long long)smc);
-	fprintf(out, "  TLB: %llu misses (page walks or MMIO), %.3f per 1000 instructions\n",
-		(unsigned long long)tlbm, insns ? 1000.0 * (double)tlbm / (double)insns : 0.0);
+	fprintf(out, "  TLB: %llu data accesses, %.2f%% hits (%llu misses: page walks or MMIO)\n",
+		(unsigned long long)(tlbh + tlbm),
+		tlbh + tlbm ? 100.0 * (double)tlbh / (double)(tlbh + tlbm) : 0.0,
+		(unsigned long long)tlbm);
 	fprintf(out, "  interrupts delivered: %llu\n", (unsigned long long)irqs);
 	for (int k = 0; k < 32; k++)
 		if (exc[k])
