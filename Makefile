@@ -6,14 +6,14 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := jansson
+PKGS    := jansson libcurl libarchive libcrypto libseccomp
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1-dev)
 
 CPPFLAGS += -Isrc -D_GNU_SOURCE -DVMKIT_VERSION='"$(VERSION)"' -MMD -MP
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wno-unused-parameter -fno-strict-aliasing -pthread
-LDFLAGS  += -pthread
+LDFLAGS  += -pthread -Wl,--as-needed
 CFLAGS   += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -90,7 +90,7 @@ unit: $(UNIT_BIN) $(DIFF_BIN)
 $(BUILD)/tests/diff/cpudiff: $(DIFF_OBJ) $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $(DIFF_OBJ) $(LIB) $(LDLIBS) $(shell pkg-config --libs libseccomp 2>/dev/null)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(DIFF_OBJ) $(LIB) $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)

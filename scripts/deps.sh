@@ -3,7 +3,7 @@
 # Idempotent: when everything is present it changes nothing.
 set -eu
 
-PKGS="make gcc clang clang-format binutils pkg-config libc6-dev libjansson-dev libcmocka-dev libseccomp-dev bats jq git acpica-tools"
+PKGS="make gcc clang clang-format binutils pkg-config libc6-dev libjansson-dev libcmocka-dev libseccomp-dev libcurl4-openssl-dev libarchive-dev libssl-dev bats jq git acpica-tools"
 # `deps.sh bench` adds the peers benchmarks compare against.
 [ "${1:-}" = bench ] && PKGS="qemu-system-x86"
 

@@ -26,7 +26,33 @@ int cli__fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Report an option getopt rejected (it stays quiet: we pass ':' first). */
 int cli__bad_option(const char *usage, char **argv, int optopt_val);
 
+/* The state directory for images and containers (--root), or NULL for
+ * the default (/var/lib/vmkit). */
+extern const char *cli__root;
+
 int cmd_info(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
+
+/* image.c: images */
+int cmd_pull(int argc, char **argv);
+int cmd_images(int argc, char **argv);
+int cmd_rmi(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_load(int argc, char **argv);
+int cmd_login(int argc, char **argv);
+
+/* container.c: containers */
+int cmd_run(int argc, char **argv);
+int cmd_ps(int argc, char **argv);
+int cmd_start(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 #endif
