@@ -6,7 +6,7 @@
 
 CC      ?= cc
 BUILD   ?= build
-PKGS    := jansson libcurl libarchive libcrypto libseccomp
+PKGS    := jansson libcurl libarchive libcrypto libseccomp libnftables libnl-route-3.0
 VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1-dev)
 
 CPPFLAGS += -Isrc -D_GNU_SOURCE -DVMKIT_VERSION='"$(VERSION)"' -MMD -MP
@@ -41,6 +41,12 @@ DIFF_BIN := $(if $(DIFF_SRC),$(BUILD)/tests/diff/cpudiff)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 UNIT_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+# Test tools: one program per tests/tools/*.c (drivers and fake servers the
+# integration tests use), linked with the library.
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+TOOL_LIBS := $(shell pkg-config --libs libmicrohttpd 2>/dev/null)
 
 # Quiet by default (one line per file); V=1 shows whole commands.
 ifeq ($(V),1)
@@ -85,7 +91,7 @@ $(ACPI_GEN)/dsdt_aml.h: src/vm/acpi/dsdt.asl
 $(BUILD)/obj/src/vm/acpi/dsdt.o: $(ACPI_GEN)/dsdt_aml.h
 $(BUILD)/obj/src/vm/acpi/dsdt.o: CPPFLAGS += -I$(ACPI_GEN)
 
-unit: $(UNIT_BIN) $(DIFF_BIN)
+unit: $(UNIT_BIN) $(DIFF_BIN) $(TOOL_BIN)
 
 $(BUILD)/tests/diff/cpudiff: $(DIFF_OBJ) $(LIB)
 	@mkdir -p $(@D)
@@ -96,6 +102,11 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(@D)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(UNIT_LIBS)
+
+$(BUILD)/tests/tools/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS) $(TOOL_LIBS)
 
 include tests/guest/guest.mk
 include bench/bench.mk
@@ -132,7 +143,7 @@ bench: deps
 	@bench/run.sh
 
 format:
-	clang-format -i $$(find src tests/unit -name '*.[ch]')
+	clang-format -i $$(find src tests/unit tests/tools -name '*.[ch]')
 
 clean:
 	rm -rf build

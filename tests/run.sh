@@ -63,7 +63,7 @@ suite_build() {
 		fi
 	done | tally build
 	# The style is whatever .clang-format says; drift fails the suite.
-	if clang-format --dry-run --Werror $(find src tests/unit -name '*.[ch]') \
+	if clang-format --dry-run --Werror $(find src tests/unit tests/tools -name '*.[ch]') \
 		>"$LOGDIR/format.log" 2>&1; then
 		echo "ok 3 - clang-format clean"
 	else

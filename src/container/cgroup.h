@@ -1,0 +1,42 @@
+/* cgroup.h - resource limits for one container on whatever cgroup layout
+ * the host has: pure v2 (/sys/fs/cgroup is cgroup2), pure v1 (a hierarchy
+ * per controller) or hybrid (v1 controllers plus a cgroup2 mount holding
+ * few or none, systemd's "unified"; this machine). Each container gets
+ * vmkit/<id> in every hierarchy it uses.
+ *
+ * Library code: fallible calls return a negative errno and fill a struct err. */
+#ifndef VMKIT_CONTAINER_CGROUP_H
+#define VMKIT_CONTAINER_CGROUP_H
+
+#include "common/err.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct cg_limits {
+	uint64_t memory;     /* bytes; 0 = no limit (--memory) */
+	uint64_t cpu_quota;  /* microseconds per cpu_period; 0 = no limit (--cpus) */
+	uint64_t cpu_period; /* microseconds; 100000 when cpu_quota is set */
+	uint64_t pids;       /* 0 = no limit (--pids-limit) */
+};
+
+struct cg;
+
+/* Create the container's cgroups with the limits applied. Asking for a
+ * limit the host cannot enforce is an error that names the controller. */
+int cg__create(const char *id, const struct cg_limits *lim, struct cg **out, struct err *e);
+/* Move pid (and so its future children) into every one of them. */
+int cg__attach(const struct cg *cg, pid_t pid, struct err *e);
+/* Whether the memory limit killed anything (for status 137 / OOMKilled). */
+bool cg__oom_killed(const struct cg *cg);
+/* Send sig to every process left in the cgroups (freezing first where the
+ * host allows, so none escapes by forking). */
+int cg__kill_all(const struct cg *cg, int sig, struct err *e);
+/* Remove the cgroups (waiting briefly for the last processes to go) and
+ * free cg. NULL is fine. */
+int cg__destroy(struct cg *cg, struct err *e);
+/* Remove whatever vmkit/<id> cgroups exist, for clean-up after a crash. */
+int cg__destroy_id(const char *id, struct err *e);
+
+#endif
