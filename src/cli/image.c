@@ -1,5 +1,5 @@
-/* image.c - `vmkit pull`, `images`, `rmi`, `import`, `save`, `load`,
- * `login`: the image store's commands (being written). */
+/* image.c - `vmkit pull`, `images`, `rmi`, `import`, `save`, `load`: the
+ * image store's commands (being written). */
 #include "cli/cli.h"
 
 #define NOT_YET(name)                                                                              \
@@ -16,4 +16,3 @@ NOT_YET(rmi)
 NOT_YET(import)
 NOT_YET(save)
 NOT_YET(load)
-NOT_YET(login)

@@ -26,6 +26,9 @@ struct cg;
 /* Create the container's cgroups with the limits applied. Asking for a
  * limit the host cannot enforce is an error that names the controller. */
 int cg__create(const char *id, const struct cg_limits *lim, struct cg **out, struct err *e);
+/* Open the cgroups of a running container (for `vmkit exec` to join, or
+ * `stop` to signal); -ENOENT if it has none. */
+int cg__open(const char *id, struct cg **out, struct err *e);
 /* Move pid (and so its future children) into every one of them. */
 int cg__attach(const struct cg *cg, pid_t pid, struct err *e);
 /* Whether the memory limit killed anything (for status 137 / OOMKilled). */
