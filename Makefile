@@ -31,6 +31,9 @@ LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
 CLI_SRC  := $(wildcard src/cli/*.c)
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+# vmkit-xfer: pull, import, save, load, login (see src/cli/xfer/main.c).
+XFER_SRC := $(wildcard src/cli/xfer/*.c)
+XFER_OBJ := $(XFER_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/src/cli/cli.o
 LIB      := $(BUILD)/libvmkit.a
 
 # The differential CPU harness: one program from tests/diff/*.c.
@@ -57,11 +60,15 @@ endif
 
 .PHONY: all unit guests deps demo test clean format bench bench-tools kit
 .SECONDARY:
-all: $(BUILD)/vmkit
+all: $(BUILD)/vmkit $(BUILD)/vmkit-xfer
 
 $(BUILD)/vmkit: $(CLI_OBJ) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/vmkit-xfer: $(XFER_OBJ) $(LIB)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(XFER_OBJ) $(LIB) $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

@@ -6,9 +6,9 @@ set -eu
 # Containers: libnftables and libnl for bridge networking; busybox-static
 # builds the test images; docker-registry and skopeo are the real registry
 # and pusher the image tests run against.
-PKGS="make gcc clang clang-format binutils pkg-config libc6-dev libjansson-dev libcmocka-dev libseccomp-dev libcurl4-openssl-dev libarchive-dev libssl-dev libnftables-dev libnl-3-dev libnl-route-3-dev libmicrohttpd-dev bats jq git acpica-tools busybox-static docker-registry skopeo nftables iproute2 util-linux"
+PKGS="make gcc clang clang-format binutils pkg-config libc6-dev libjansson-dev libcmocka-dev libseccomp-dev libcurl4-openssl-dev libarchive-dev libssl-dev libnftables-dev libnl-3-dev libnl-route-3-dev libmicrohttpd-dev bats jq git acpica-tools busybox-static docker-registry skopeo nftables iproute2 util-linux apache2-utils openssl curl"
 # `deps.sh bench` adds the peers benchmarks compare against.
-[ "${1:-}" = bench ] && PKGS="qemu-system-x86"
+[ "${1:-}" = bench ] && PKGS="qemu-system-x86 podman runc crun hyperfine"
 
 missing=""
 for p in $PKGS; do

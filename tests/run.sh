@@ -53,7 +53,9 @@ run_tap() {
 suite_build() {
 	echo "== build: warning-free with gcc and clang at -Wall -Wextra, formatted"
 	local n=0 cc
-	for cc in gcc clang; do
+	# Fed by process substitution, not a pipe: tally must run in this
+	# shell, or its counts are lost with the subshell.
+	tally build < <(for cc in gcc clang; do
 		n=$((n + 1))
 		if make --no-print-directory CC=$cc BUILD=build/check-$cc WERROR=1 all unit \
 			>"$LOGDIR/build-$cc.log" 2>&1; then
@@ -61,14 +63,14 @@ suite_build() {
 		else
 			echo "not ok $n - $cc -Werror build (see $LOGDIR/build-$cc.log)"
 		fi
-	done | tally build
+	done)
 	# The style is whatever .clang-format says; drift fails the suite.
-	if clang-format --dry-run --Werror $(find src tests/unit tests/tools -name '*.[ch]') \
+	tally build < <(if clang-format --dry-run --Werror $(find src tests/unit tests/tools -name '*.[ch]') \
 		>"$LOGDIR/format.log" 2>&1; then
 		echo "ok 3 - clang-format clean"
 	else
 		echo "not ok 3 - clang-format finds drift (see $LOGDIR/format.log; run make format)"
-	fi | tally build
+	fi)
 }
 
 suite_unit() { # DIR NAME

@@ -7,6 +7,8 @@
 #ifndef VMKIT_CLI_CLI_H
 #define VMKIT_CLI_CLI_H
 
+#include <stddef.h>
+
 #define CLI_EXIT_FAIL  1
 #define CLI_EXIT_USAGE 2
 
@@ -30,6 +32,27 @@ int cli__bad_option(const char *usage, char **argv, int optopt_val);
  * the default (/var/lib/vmkit). */
 extern const char *cli__root;
 
+/* Parse the global options (--root, -v, --help, --version) and run the
+ * command argv names from cmds. help prints the program's help. */
+int cli__dispatch(int argc, char **argv, const struct cli_cmd *cmds, size_t ncmds,
+		  void (*help)(const char *usage));
+
+/* A command vmkit-xfer runs: re-exec it with this process's command line. */
+int cli__xfer(int argc, char **argv);
+/* Run `vmkit-xfer [--root ROOT] ARGS...` as a child (run's pull of a
+ * missing image), its stdout sent to stderr; its exit status, or a
+ * negative errno. */
+int cli__xfer_run(char *const *args);
+
+struct img_store;
+/* Open the image store at cli__root; prints the error and returns 1. */
+int cli__open_store(struct img_store **s);
+/* For a command's option loop: -h prints "usage: vmkit USAGE" and text
+ * and returns 0; any other option is reported as cli__bad_option does. */
+int cli__help_or_fail(const char *usage, const char *text, char **argv, int c);
+/* A progress callback for the image calls: the line on stdout, flushed. */
+void cli__print_line(void *ctx, const char *line);
+
 int cmd_info(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 
@@ -41,6 +64,7 @@ int cmd_import(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_load(int argc, char **argv);
 int cmd_login(int argc, char **argv);
+int cmd_logout(int argc, char **argv); /* login.c */
 
 /* container.c: containers */
 int cmd_run(int argc, char **argv);

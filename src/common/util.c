@@ -152,3 +152,53 @@ int util__read_line(const char *path, char *buf, size_t size)
 		buf[--n] = '\0';
 	return 0;
 }
+
+int util__mkdir_p(const char *path, unsigned int mode)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The wording of Docker's go-units HumanDuration, which ps shows. */
+void util__human_duration(int64_t ns, char *buf, size_t size)
+{
+	int64_t s = ns / 1000000000, m = s / 60, h = (ns + 1800000000000LL) / 3600000000000LL;
+
+	if (s < 1)
+		snprintf(buf, size, "Less than a second");
+	else if (s == 1)
+		snprintf(buf, size, "1 second");
+	else if (s < 60)
+		snprintf(buf, size, "%lld seconds", (long long)s);
+	else if (m == 1)
+		snprintf(buf, size, "About a minute");
+	else if (m < 60)
+		snprintf(buf, size, "%lld minutes", (long long)m);
+	else if (h == 1)
+		snprintf(buf, size, "About an hour");
+	else if (h < 48)
+		snprintf(buf, size, "%lld hours", (long long)h);
+	else if (h < 24 * 7 * 2)
+		snprintf(buf, size, "%lld days", (long long)(h / 24));
+	else if (h < 24 * 30 * 2)
+		snprintf(buf, size, "%lld weeks", (long long)(h / 24 / 7));
+	else if (h < 24 * 365 * 2)
+		snprintf(buf, size, "%lld months", (long long)(h / 24 / 30));
+	else
+		snprintf(buf, size, "%lld years", (long long)(s / 3600 / 24 / 365));
+}

@@ -25,6 +25,14 @@ uint64_t util__now_ns(void);
  * with -EFBIG beyond max bytes. */
 int util__read_file(const char *path, size_t max, uint8_t **buf, size_t *len);
 
+/* mkdir -p: parents 0755, the last component mode (before umask); an
+ * existing directory is fine. Returns 0 or a negative errno. */
+int util__mkdir_p(const char *path, unsigned int mode);
+
+/* "Less than a second", "3 minutes", "About an hour": Docker's wording
+ * for a duration of ns nanoseconds (ps, images). */
+void util__human_duration(int64_t ns, char *buf, size_t size);
+
 /* First line of a small text file (sysfs, procfs), newline stripped. */
 int util__read_line(const char *path, char *buf, size_t size);
 

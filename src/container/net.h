@@ -28,7 +28,7 @@ struct net_spec {
 /* What bridge mode set up, for teardown and inspect. */
 struct net_state {
 	enum net_mode mode;
-	char ip[16]; /* "10.88.0.2" */
+	char ip[16]; /* "10.209.0.2" */
 	char gateway[16];
 	char host_veth[16]; /* "vk<id>" */
 	int nports;

@@ -44,17 +44,25 @@ struct rt_spec {
 
 	struct cg_limits limits;
 	struct net_spec net;
-	bool userns; /* map root in the container to an unprivileged host range */
+	/* Map root in the container to an unprivileged host range: root's in
+	 * /etc/subuid and /etc/subgid, else 100000, 65536 ids. The layers are
+	 * seen through idmapped mounts; upper is chowned to the range. */
+	bool userns;
 	bool privileged;
 
-	int stdio[3]; /* become the process's 0, 1, 2 */
-	bool tty;     /* stdio[0] is a pty slave: make it the controlling terminal */
+	int stdio[3]; /* become the process's 0, 1, 2 (-1: /dev/null) */
+	/* stdio[0] is a pty slave: make it the controlling terminal. Or, with
+	 * tty and stdio all -1, the runtime opens the pty in the container's
+	 * own devpts (so `tty` says /dev/pts/0, as in Docker) and hands its
+	 * master back in rt_proc.console. */
+	bool tty;
 };
 
 struct rt_proc {
 	pid_t pid; /* the container's init, as the host sees it */
 	struct cg *cg;
 	struct net_state net;
+	int console; /* the pty master the runtime opened (see rt_spec.tty), or -1 */
 };
 
 /* Exit statuses a failed spawn or exec maps to, as Docker reports them. */
@@ -63,8 +71,10 @@ struct rt_proc {
 
 /* Start the container's first process. Returns once it has exec'd the
  * command (0) or failed; a missing command is -ENOENT with e->msg saying
- * which, and a command that is not executable is -EACCES. On failure
- * everything set up so far is undone. */
+ * which, and a command that is not executable is -EACCES (no other failure
+ * uses either code). On failure everything set up so far is undone. The
+ * process gets SIGKILL when the calling thread ends (PR_SET_PDEATHSIG):
+ * call it from the thread that will reap it. */
 int rt__spawn(const struct rt_spec *s, struct rt_proc *p, struct err *e);
 
 /* Undo what rt__spawn set up outside the container (cgroups, network),
@@ -81,6 +91,7 @@ struct rt_exec {
 	bool privileged;
 	int stdio[3];
 	bool tty;
+	const char *root; /* vmkit state directory, for the seccomp cache; NULL for none */
 };
 
 /* Run another process in a running container's namespaces and cgroups,

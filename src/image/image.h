@@ -54,6 +54,13 @@ struct img_info {
 	struct img_config config;
 	uint64_t size;   /* bytes of its layers, unpacked */
 	int64_t created; /* seconds since the epoch, from the config */
+	/* Added for inspect and images: NULL-terminated, familiar names
+	 * ("ubuntu:latest", "localhost:5000/a/b:1"), possibly empty. */
+	char **repo_tags;
+	char **repo_digests; /* "ubuntu@sha256:..." for pulled images */
+	char **diff_ids;     /* "sha256:...", bottom first, as rootfs.diff_ids */
+	char manifest[80];   /* the manifest's digest */
+	char *config_json;   /* the whole config blob, as stored */
 };
 
 /* Find a local image by name ("ubuntu", "ubuntu:22.04", full names), by ID
@@ -65,5 +72,44 @@ void img__info_free(struct img_info *info);
  * cannot be removed (rmi says so) and its layers stay. */
 int img__hold(struct img_store *s, const char *image_id, const char *holder, struct err *e);
 int img__release(struct img_store *s, const char *image_id, const char *holder, struct err *e);
+
+/* Every image, newest first (name left empty). */
+int img__list(struct img_store *s, struct img_info **out, size_t *n, struct err *e);
+void img__list_free(struct img_info *list, size_t n);
+
+/* Commands report what they did a line at a time ("Untagged: busybox:latest",
+ * "Deleted: sha256:...", "Loaded image: busybox:latest"). */
+typedef void (*img_report_fn)(void *ctx, const char *line);
+
+/* rmi: a name untags (and removes the image once no name is left); an ID
+ * removes the image with all its names, which needs force if it has more
+ * than one. A held image keeps its content: refused unless force, and
+ * then only untagged. Layers and blobs no image needs are removed. */
+int img__remove(struct img_store *s, const char *name, bool force, img_report_fn report, void *ctx,
+		struct err *e);
+
+/* import: a root filesystem tarball (plain, gzip, zstd, ...) read from fd
+ * becomes a one-layer image named name; its ID in id. */
+int img__import(struct img_store *s, int fd, const char *name, char id[80], struct err *e);
+
+/* pull from a registry. */
+struct img_pull_opts {
+	bool tls_verify; /* false: --tls-verify=false */
+	bool quiet;      /* no progress at all */
+	bool tty;        /* progress lines updated in place (stderr is a terminal) */
+	int progress_fd; /* where progress goes (2) */
+	const char *username, *password;
+	img_report_fn report; /* status lines ("Digest: ...", "Status: ..."), or NULL */
+	void *report_ctx;
+};
+int img__pull(struct img_store *s, const char *name, const struct img_pull_opts *o, char id[80],
+	      struct err *e);
+
+/* save: images (names or IDs) as an OCI image layout in a tar archive, with
+ * a Docker manifest.json too, written to fd. */
+int img__save(struct img_store *s, char *const *names, size_t n, int fd, struct err *e);
+
+/* load: an OCI archive or a docker-save tarball read from fd. */
+int img__load(struct img_store *s, int fd, img_report_fn report, void *ctx, struct err *e);
 
 #endif

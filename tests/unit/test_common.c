@@ -9,7 +9,11 @@
 #include "common/util.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void test_parse_size_suffixes(void **state)
 {
@@ -82,6 +86,30 @@ static void test_err_wrap_truncates_safely(void **state)
 	assert_int_equal(strlen(e.msg), ERR_MSG_MAX - 1);
 }
 
+static void test_mkdir_p(void **state)
+{
+	char base[] = "/tmp/vmkit-mkdirp-XXXXXX", path[256], file[256];
+	struct stat st;
+
+	(void)state;
+	assert_non_null(mkdtemp(base));
+	snprintf(path, sizeof(path), "%s/a/b/c", base);
+	assert_int_equal(util__mkdir_p(path, 0700), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0700 & ~umask(022));
+	assert_int_equal(util__mkdir_p(path, 0700), 0); /* existing is fine */
+	snprintf(file, sizeof(file), "%s/f", base);
+	fclose(fopen(file, "w"));
+	snprintf(path, sizeof(path), "%s/f/x", base);
+	assert_int_equal(util__mkdir_p(path, 0755), -ENOTDIR);
+	unlink(file);
+	rmdir(strcat(strcpy(path, base), "/a/b/c"));
+	rmdir(strcat(strcpy(path, base), "/a/b"));
+	rmdir(strcat(strcpy(path, base), "/a"));
+	assert_int_equal(rmdir(base), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -90,6 +118,7 @@ int main(void)
 		cmocka_unit_test(test_parse_uint),
 		cmocka_unit_test(test_err_wrap),
 		cmocka_unit_test(test_err_wrap_truncates_safely),
+		cmocka_unit_test(test_mkdir_p),
 	};
 	return cmocka_run_group_tests_name("common", tests, NULL, NULL);
 }

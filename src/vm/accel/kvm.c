@@ -50,35 +50,36 @@ static void kick_handler(int sig)
  * KVM's default sends GSI 0 to pin 0. */
 static int set_gsi_routing(struct kvm_vm *k, struct err *e)
 {
-	struct {
-		struct kvm_irq_routing r;
-		struct kvm_irq_routing_entry e[16 + 24];
-	} t;
+	struct kvm_irq_routing *t = calloc(1, sizeof(*t) + (16 + 24) * sizeof(t->entries[0]));
 	unsigned n = 0;
+	int r = 0;
 
-	memset(&t, 0, sizeof(t));
+	if (!t)
+		return err__set(e, ENOMEM, "out of memory");
 	for (unsigned gsi = 0; gsi < 16; gsi++) {
 		if (gsi == 2)
 			continue; /* the cascade */
-		t.e[n].gsi = gsi;
-		t.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		t.e[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
-		t.e[n].u.irqchip.pin = gsi & 7;
+		t->entries[n].gsi = gsi;
+		t->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		t->entries[n].u.irqchip.irqchip =
+			gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		t->entries[n].u.irqchip.pin = gsi & 7;
 		n++;
 	}
 	for (unsigned gsi = 0; gsi < 24; gsi++) {
 		if (gsi == 2)
 			continue; /* pin 2 belongs to IRQ 0 */
-		t.e[n].gsi = gsi;
-		t.e[n].type = KVM_IRQ_ROUTING_IRQCHIP;
-		t.e[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
-		t.e[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
+		t->entries[n].gsi = gsi;
+		t->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		t->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		t->entries[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
 		n++;
 	}
-	t.r.nr = n;
-	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, &t) < 0)
-		return err__sys(e, errno, "KVM_SET_GSI_ROUTING");
-	return 0;
+	t->nr = n;
+	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, t) < 0)
+		r = err__sys(e, errno, "KVM_SET_GSI_ROUTING");
+	free(t);
+	return r;
 }
 
 static int get_supported_cpuid(struct kvm_vm *k, struct err *e)
