@@ -76,7 +76,7 @@ static const char *root_dir(void)
 struct run_opts {
 	bool interactive, tty, detach, rm, privileged;
 	const char *name, *workdir, *user, *hostname, *entrypoint, *memory, *cpus, *pids;
-	const char *network, *restart, *detach_keys, *pull;
+	const char *network, *restart, *detach_keys, *pull, *userns;
 	bool entrypoint_set;
 	struct strv env, env_files, volumes, ports;
 };
@@ -85,7 +85,8 @@ static const char run_usage[] =
 	"run [-i] [-t] [-d] [--rm] [--name NAME] [-e K=V] [--env-file F] [-v HOST:CTR[:ro]] "
 	"[-w DIR] [-u UID[:GID]] [--hostname H] [--entrypoint E] [--memory M] [--cpus N] "
 	"[--pids-limit N] [--network none|host|bridge] [-p HOST:CTR] [--restart POLICY] "
-	"[--privileged] [--detach-keys KEYS] [--pull missing|always|never] IMAGE [CMD...]";
+	"[--privileged] [--userns host|private] [--detach-keys KEYS] [--pull missing|always|never] "
+	"IMAGE [CMD...]";
 
 enum {
 	OPT_RM = 256,
@@ -99,6 +100,7 @@ enum {
 	OPT_NETWORK,
 	OPT_RESTART,
 	OPT_PRIVILEGED,
+	OPT_USERNS,
 	OPT_DETACH_KEYS,
 	OPT_HELP,
 	OPT_NO_TRUNC,
@@ -130,6 +132,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "publish", required_argument, NULL, 'p' },
 		{ "restart", required_argument, NULL, OPT_RESTART },
 		{ "privileged", no_argument, NULL, OPT_PRIVILEGED },
+		{ "userns", required_argument, NULL, OPT_USERNS },
 		{ "detach-keys", required_argument, NULL, OPT_DETACH_KEYS },
 		{ "pull", required_argument, NULL, OPT_PULL },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -200,6 +203,9 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_PRIVILEGED:
 			o->privileged = true;
+			break;
+		case OPT_USERNS:
+			o->userns = optarg;
 			break;
 		case OPT_DETACH_KEYS:
 			o->detach_keys = optarg;
@@ -436,6 +442,15 @@ static int validate(const struct run_opts *o, struct ctr_config *cfg, struct str
 	cfg->interactive = o->interactive;
 	cfg->auto_remove = o->rm;
 	cfg->privileged = o->privileged;
+	/* "private" (podman's "auto" too): root in the container is an
+	 * unprivileged uid range on the host (/etc/subuid's for root, else
+	 * 100000-165535). */
+	if (o->userns && strcmp(o->userns, "host")) {
+		if (strcmp(o->userns, "private") && strcmp(o->userns, "auto"))
+			return err__set(e, EINVAL, "invalid --userns \"%s\": use host or private",
+					o->userns);
+		cfg->userns = true;
+	}
 	return 0;
 }
 

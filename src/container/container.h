@@ -59,6 +59,7 @@ struct ctr_config {
 	enum ctr_restart restart;
 	int restart_max; /* on-failure:N; 0 = unlimited */
 	bool tty, interactive, auto_remove, privileged;
+	bool userns;     /* --userns private: a user namespace of its own */
 	int64_t created; /* ns since the epoch */
 };
 

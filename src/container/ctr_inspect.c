@@ -95,14 +95,15 @@ static json_t *host_config_json(const struct ctr *c)
 	const struct ctr_config *cfg = &c->cfg;
 
 	return json_pack(
-		"{s:I, s:I, s:I, s:I, s:I, s:s, s:{s:s, s:i}, s:o, s:o, s:b, s:b}", "Memory",
+		"{s:I, s:I, s:I, s:I, s:I, s:s, s:{s:s, s:i}, s:o, s:o, s:b, s:b, s:s}", "Memory",
 		(json_int_t)cfg->limits.memory, "NanoCpus", (json_int_t)(cfg->cpus * 1e9 + 0.5),
 		"CpuQuota", (json_int_t)cfg->limits.cpu_quota, "CpuPeriod",
 		(json_int_t)cfg->limits.cpu_period, "PidsLimit", (json_int_t)cfg->limits.pids,
 		"NetworkMode", ctr_json__net_mode_name(cfg->net_mode), "RestartPolicy", "Name",
 		ctr__restart_name(cfg->restart), "MaximumRetryCount", cfg->restart_max, "Binds",
 		binds_json(cfg, false), "PortBindings", port_map(cfg->ports, cfg->nports, true),
-		"AutoRemove", cfg->auto_remove, "Privileged", cfg->privileged);
+		"AutoRemove", cfg->auto_remove, "Privileged", cfg->privileged, "UsernsMode",
+		cfg->userns ? "private" : "");
 }
 
 static json_t *network_json(const struct ctr *c)

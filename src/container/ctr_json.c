@@ -162,6 +162,7 @@ json_t *ctr_json__config(const struct ctr_config *c)
 	json_object_set_new(j, "Interactive", json_boolean(c->interactive));
 	json_object_set_new(j, "AutoRemove", json_boolean(c->auto_remove));
 	json_object_set_new(j, "Privileged", json_boolean(c->privileged));
+	json_object_set_new(j, "Userns", json_boolean(c->userns));
 	json_object_set_new(j, "Created", json_integer(c->created));
 	return j;
 }
@@ -213,6 +214,7 @@ int ctr_json__parse_config(const json_t *j, struct ctr_config *c, struct err *e)
 	c->interactive = json_is_true(json_object_get(j, "Interactive"));
 	c->auto_remove = json_is_true(json_object_get(j, "AutoRemove"));
 	c->privileged = json_is_true(json_object_get(j, "Privileged"));
+	c->userns = json_is_true(json_object_get(j, "Userns"));
 	c->created = json_integer_value(json_object_get(j, "Created"));
 	if (!c->binds || !c->ports || !c->argv)
 		return err__set(e, EINVAL, "config.json of %.12s: incomplete", c->id);

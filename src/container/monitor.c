@@ -695,6 +695,7 @@ static void fill_spec(struct mon *m, char *paths[4])
 	s->limits = cfg->limits;
 	s->net = (struct net_spec){ cfg->net_mode, cfg->ports, cfg->nports };
 	s->privileged = cfg->privileged;
+	s->userns = cfg->userns;
 	s->tty = cfg->tty;
 }
 

@@ -407,7 +407,10 @@ static int stage_layer(struct load *l, const char *blob, const char *diff_id, in
 	int fd, r;
 
 	snprintf(dir, sizeof(dir), "%s/layer-%s", l->st.path, diff_id + 7);
-	if (store__has_layer(l->s, diff_id) || access(dir, F_OK) == 0)
+	/* An existing layer needs no unpacking, unless the blob is new to
+	 * the store: then it must still be shown to match the diff_id. */
+	if ((store__has_layer(l->s, diff_id) && store__has_blob(l->s, blob)) ||
+	    access(dir, F_OK) == 0)
 		return 0;
 	snprintf(dir, sizeof(dir), "%s/unpack-%d", l->st.path, idx);
 	snprintf(path, sizeof(path), "%s/blob-%s", l->st.path, blob + 7);

@@ -362,11 +362,16 @@ static int fetch_layers(struct pull *p, json_t *config)
 		draw(p);
 	for (size_t i = 0; i < p->n; i++) {
 		bool have = store__has_layer(p->s, p->layers[i].diff_id);
+		/* A blob new to the store must be shown to unpack to its
+		 * diff_id even when the layer exists (the same layer under
+		 * another compression), or save would write back a blob that
+		 * does not match the config. */
+		bool fresh = !store__has_blob(p->s, p->layers[i].digest);
 
 		r = fetch_blob(p, p->layers[i].digest, p->layers[i].size, i);
 		if (r < 0)
 			return err__wrap(p->e, "layer %.19s", p->layers[i].digest);
-		if (!have) {
+		if (!have || fresh) {
 			r = unpack_layer(p, i);
 			if (r < 0)
 				return r;

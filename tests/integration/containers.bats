@@ -506,3 +506,23 @@ time.sleep(60)' "$R/containers/$1" >/dev/null 3>&- &
 	[ "$status" -eq 0 ]
 	[ ! -e "$R/containers/.tmp-$fake" ]
 }
+
+@test "--userns private: root in the container is an unprivileged uid on the host, exec joins it" {
+	run vmk run --rm --network none --userns private busybox sh -c 'id -u; cat /proc/self/uid_map'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = 0 ]
+	read -r inside host count <<<"${lines[1]}"
+	[ "$inside" = 0 ] && [ "$host" -ge 65536 ] && [ "$count" -ge 1 ]
+
+	vmk run -d --name userns1 --network none --userns private busybox sleep 60 >/dev/null
+	pid=$(vmk inspect userns1 | jq -r '.[0].State.Pid')
+	[ "$(stat -c %u /proc/$pid)" = "$host" ]
+	run vmk exec userns1 cat /proc/self/uid_map
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" $host "* ]]
+	[ "$(vmk inspect userns1 | jq -r '.[0].HostConfig.UsernsMode')" = private ]
+
+	run vmk run --rm --userns bogus busybox true
+	[ "$status" -eq 125 ]
+	[[ "$output" == *"invalid --userns"* ]]
+}

@@ -335,3 +335,16 @@ teardown() {
 	[[ ${lines[3]} =~ ^Digest:\ sha256:[0-9a-f]{64}$ ]]
 	[ "${lines[5]}" = "$name" ]
 }
+
+@test "load: a new blob for a layer the store has must still unpack to its diff_id" {
+	vk import "$ROOTFS_TAR" keep >/dev/null
+	vk save -o "$BATS_TEST_TMPDIR/keep.tar" keep
+	mkdir "$BATS_TEST_TMPDIR/k" && tar -C "$BATS_TEST_TMPDIR/k" -xf "$BATS_TEST_TMPDIR/keep.tar"
+	swap_layer "$BATS_TEST_TMPDIR/k"
+	tar -C "$BATS_TEST_TMPDIR/k" -cf "$BATS_TEST_TMPDIR/swapped.tar" .
+	before=$(store_snapshot)
+	run vk load -i "$BATS_TEST_TMPDIR/swapped.tar"
+	one_error_line
+	[[ $output == *"diff_id mismatch"* ]]
+	[ "$(store_snapshot)" = "$before" ]
+}

@@ -213,8 +213,12 @@ int emu_irq__ack(void *ctx, struct cpu *cpu)
 	struct emu_vcpu *v = vcpu_of(ev, cpu__id(cpu));
 	int vec = lapic__ack(v->lapic);
 
+	/* LINT0 can still read high for a moment after the 8259 dropped INT
+	 * (another thread may be the one reporting the change): with nothing
+	 * to deliver there, there is no interrupt, rather than a spurious
+	 * IRQ7 that the thread race, not the guest, caused. */
 	if (vec == LAPIC_EXTINT)
-		vec = pic__ack(ev->pic);
+		vec = pic__output(ev->pic) ? pic__ack(ev->pic) : -1;
 	/* More may be waiting (another ExtINT, a higher vector). */
 	if (lapic__pending(v->lapic))
 		cpu__raise(cpu, CPU_EV_IRQ);
