@@ -70,6 +70,31 @@ static int open_pty(int *master, int *slave, struct err *e)
 	return 0;
 }
 
+/* `exec -d -t`: Docker's daemon keeps a detached exec's terminal open. Here
+ * a small process of its own does, reading (and dropping) the output until
+ * the last holder of the pty's other side is gone; without it the process
+ * would get a hangup as soon as this command exits. */
+static void keep_pty(int master)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (fork() != 0)
+		return;
+	setsid();
+	/* Nothing of ours but the pty: a lock or socket fd kept open here
+	 * would outlive this command. */
+	if (master > 0)
+		close_range(0, (unsigned)master - 1, 0);
+	close_range((unsigned)master + 1, ~0U, 0);
+	for (;;) {
+		n = read(master, buf, sizeof(buf));
+		if (n > 0 || (n < 0 && errno == EINTR))
+			continue;
+		_exit(0);
+	}
+}
+
 int ctr__exec(const struct ctr *c, const struct ctr_exec_opts *o, int *status, struct err *e)
 {
 	struct rt_exec x = { .target = c->st.pid,
@@ -79,7 +104,8 @@ int ctr__exec(const struct ctr *c, const struct ctr_exec_opts *o, int *status, s
 			     .cwd = o->workdir ? o->workdir : c->cfg.workdir,
 			     .user = o->user ? o->user : c->cfg.user,
 			     .privileged = c->cfg.privileged,
-			     .tty = o->tty };
+			     .tty = o->tty,
+			     .root = c->root };
 	int master = -1, slave = -1, null, st = 0, rc;
 	pid_t pid;
 
@@ -101,9 +127,11 @@ int ctr__exec(const struct ctr *c, const struct ctr_exec_opts *o, int *status, s
 	if (slave >= 0)
 		close(slave);
 	close(null);
+	if (rc == 0 && o->detach && master >= 0)
+		keep_pty(master);
 	if (rc < 0 || o->detach) {
 		/* A detached process keeps no terminal of ours: without -t it
-		 * has /dev/null; with -t it gets the hangup when we go. */
+		 * has /dev/null; with -t keep_pty holds its terminal. */
 		if (master >= 0)
 			close(master);
 		return rc;

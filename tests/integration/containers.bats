@@ -526,3 +526,13 @@ time.sleep(60)' "$R/containers/$1" >/dev/null 3>&- &
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"invalid --userns"* ]]
 }
+
+@test "exec -d, with and without -t: the process outlives the command" {
+	vmk run -d --name ex1 --network none busybox sleep 60 >/dev/null
+	vmk exec -d ex1 sh -c 'sleep 1; echo plain >/tmp/d1'
+	vmk exec -d -t ex1 sh -c 'sleep 1; echo tty >/tmp/d2'
+	wait_for vmk exec ex1 test -s /tmp/d2
+	wait_for vmk exec ex1 test -s /tmp/d1
+	[ "$(vmk exec ex1 cat /tmp/d1)" = plain ]
+	[ "$(vmk exec ex1 cat /tmp/d2)" = tty ]
+}
