@@ -33,6 +33,13 @@ int util__mkdir_p(const char *path, unsigned int mode);
  * for a duration of ns nanoseconds (ps, images). */
 void util__human_duration(int64_t ns, char *buf, size_t size);
 
+/* write() all of buf, retrying after EINTR and short writes. 0 or -errno. */
+int util__write_all(int fd, const void *buf, size_t len);
+
+/* rm -rf path (a file or a tree), not following symlinks and not crossing
+ * into other mounts. 0, or -ENOTEMPTY / -errno if something stayed. */
+int util__rmtree(const char *path);
+
 /* First line of a small text file (sysfs, procfs), newline stripped. */
 int util__read_line(const char *path, char *buf, size_t size);
 

@@ -1,5 +1,6 @@
 /* ctr_attach.c - the client side of attach: a terminal (or pipes) relayed
  * to a container's monitor, with Docker's detach keys and signal proxying. */
+#include "common/util.h"
 #include "container/container.h"
 
 #include <errno.h>
@@ -44,21 +45,6 @@ int ctr__parse_detach_keys(const char *s, char *keys, size_t size, size_t *n, st
 	}
 	if (!*n)
 		return err__set(e, EINVAL, "invalid detach keys \"%s\"", s);
-	return 0;
-}
-
-static int write_out(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
 	return 0;
 }
 
@@ -155,10 +141,10 @@ static int from_monitor(struct relay *r, int *status, struct err *e)
 		return err__set(e, EPIPE, "lost the connection to the container's monitor");
 	switch (h.type) {
 	case CTR_F_STDOUT:
-		write_out(r->o->out_fd, buf, h.len);
+		util__write_all(r->o->out_fd, buf, h.len);
 		break;
 	case CTR_F_STDERR:
-		write_out(r->o->err_fd, buf, h.len);
+		util__write_all(r->o->err_fd, buf, h.len);
 		break;
 	case CTR_F_EXIT:
 		memcpy(&code, buf, sizeof(code));

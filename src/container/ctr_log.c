@@ -1,6 +1,7 @@
 /* ctr_log.c - a container's log file: the monitor appends what the
  * container writes, `vmkit logs` reads it back (see container.h for the
  * record format, the one the CRI defines for container logs). */
+#include "common/util.h"
 #include "container/container.h"
 
 #include <errno.h>
@@ -80,35 +81,20 @@ struct printer {
 	bool midline[3];
 };
 
-static int out(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int print_rec(struct printer *p, const struct rec *r)
 {
 	int fd = p->fd[r->stream];
 	int rc = 0;
 
 	if (p->o->timestamps && !p->midline[r->stream]) {
-		rc = out(fd, r->ts, strlen(r->ts));
+		rc = util__write_all(fd, r->ts, strlen(r->ts));
 		if (rc == 0)
-			rc = out(fd, " ", 1);
+			rc = util__write_all(fd, " ", 1);
 	}
 	if (rc == 0)
-		rc = out(fd, r->data, r->len);
+		rc = util__write_all(fd, r->data, r->len);
 	if (rc == 0 && r->full)
-		rc = out(fd, "\n", 1);
+		rc = util__write_all(fd, "\n", 1);
 	p->midline[r->stream] = !r->full;
 	return rc;
 }

@@ -19,7 +19,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -67,26 +66,6 @@ pathf(char *buf, size_t size, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-/* rm -rf, not crossing mounts (a container's mounts live in its own
- * namespace, but a crashed one could in theory leave something). */
-static int rm_tree(const char *path)
-{
-	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) < 0 && errno != ENOENT)
-		return -errno;
-	return access(path, F_OK) == 0 ? -ENOTEMPTY : 0;
 }
 
 /* Write path atomically: a temporary file beside it, then rename. */
@@ -473,7 +452,7 @@ fail_name:
 fail_hold:
 	hold_image(root, c->cfg.image_id, c->cfg.id, false, NULL);
 fail_tmp:
-	rm_tree(tmpdir);
+	util__rmtree(tmpdir);
 	if (lock >= 0)
 		close(lock);
 fail:
@@ -608,7 +587,7 @@ static void sweep_one(const char *root, const char *entry)
 		json_decref(j);
 		ctr__free(c);
 	}
-	rm_tree(dir);
+	util__rmtree(dir);
 	if (fd >= 0)
 		close(fd);
 }
@@ -812,7 +791,7 @@ int ctr__remove_locked(struct ctr *c, struct err *e)
 	release_name(c->root, c->cfg.name, c->cfg.id);
 	if (c->cfg.image_id)
 		hold_image(c->root, c->cfg.image_id, c->cfg.id, false, NULL);
-	rc = rm_tree(gone);
+	rc = util__rmtree(gone);
 	if (rc < 0)
 		return err__sys(e, -rc, "remove %s", gone);
 	return 0;

@@ -27,27 +27,9 @@
 #define INDEX_MAX (64 * MiB)
 #define BLOB_MAX  (16 * MiB) /* manifests and configs */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 int store__rmtree(const char *path)
 {
-	struct stat st;
-
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path) < 0 ? -errno : 0;
-	nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
-	return access(path, F_OK) == 0 ? -ENOTEMPTY : 0;
+	return util__rmtree(path);
 }
 
 static int mkdir_p(const char *path, struct err *e)
@@ -244,23 +226,6 @@ void digest__of(const void *buf, size_t len, char out[80])
 		sprintf(out + 7 + 2 * i, "%02x", md[i]);
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 static int write_file(const char *path, const void *buf, size_t len, struct err *e)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -268,7 +233,7 @@ static int write_file(const char *path, const void *buf, size_t len, struct err 
 
 	if (fd < 0)
 		return err__sys(e, errno, "create %s", path);
-	r = write_all(fd, buf, len);
+	r = util__write_all(fd, buf, len);
 	if (!r && fsync(fd) < 0)
 		r = -errno;
 	close(fd);
