@@ -174,7 +174,11 @@ int cli__xfer_run(char *const *args)
 
 	if (r < 0)
 		return r;
+	if (access(path, X_OK) < 0)
+		return -errno;
 	argv[n++] = path;
+	for (int l = LOG_WARN; l < (int)log__level && n < 4; l++)
+		argv[n++] = "-v";
 	if (cli__root) {
 		argv[n++] = "--root";
 		argv[n++] = (char *)cli__root;

@@ -240,6 +240,6 @@ int util__rmtree(const char *path)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISDIR(st.st_mode))
 		return unlink(path) < 0 ? -errno : 0;
-	nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+	nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS);
 	return access(path, F_OK) == 0 ? -ENOTEMPTY : 0;
 }

@@ -36,8 +36,10 @@ void util__human_duration(int64_t ns, char *buf, size_t size);
 /* write() all of buf, retrying after EINTR and short writes. 0 or -errno. */
 int util__write_all(int fd, const void *buf, size_t len);
 
-/* rm -rf path (a file or a tree), not following symlinks and not crossing
- * into other mounts. 0, or -ENOTEMPTY / -errno if something stayed. */
+/* rm -rf path (a file or a tree), not following symlinks. No FTW_MOUNT:
+ * on overlayfs files and directories can report different st_dev, and
+ * nothing vmkit removes holds mounts of the host's (a container's live in
+ * its own namespace). 0, or -ENOTEMPTY / -errno if something stayed. */
 int util__rmtree(const char *path);
 
 /* First line of a small text file (sysfs, procfs), newline stripped. */

@@ -74,13 +74,14 @@ static int open_pty(int *master, int *slave, struct err *e)
  * a small process of its own does, reading (and dropping) the output until
  * the last holder of the pty's other side is gone; without it the process
  * would get a hangup as soon as this command exits. */
-static void keep_pty(int master)
+static int keep_pty(int master)
 {
 	char buf[4096];
 	ssize_t n;
+	pid_t pid = fork();
 
-	if (fork() != 0)
-		return;
+	if (pid != 0)
+		return pid < 0 ? -errno : 0;
 	setsid();
 	/* Nothing of ours but the pty: a lock or socket fd kept open here
 	 * would outlive this command. */
@@ -127,8 +128,8 @@ int ctr__exec(const struct ctr *c, const struct ctr_exec_opts *o, int *status, s
 	if (slave >= 0)
 		close(slave);
 	close(null);
-	if (rc == 0 && o->detach && master >= 0)
-		keep_pty(master);
+	if (rc == 0 && o->detach && master >= 0 && (rc = keep_pty(master)) < 0)
+		err__sys(e, -rc, "exec -d -t: a process to hold the terminal");
 	if (rc < 0 || o->detach) {
 		/* A detached process keeps no terminal of ours: without -t it
 		 * has /dev/null; with -t keep_pty holds its terminal. */

@@ -274,6 +274,24 @@ static void test_spurious(void **state)
 	assert_int_equal(read_isr(f, false), 0x80);
 }
 
+/* pic__ack_pending: no INTA at all when INT is down; a real request as
+ * pic__ack would give it. */
+static void test_ack_pending(void **state)
+{
+	struct fixture *f = *state;
+
+	init_pair(f, PIC_ICW4_8086);
+	assert_int_equal(pic__ack_pending(f->p), -1);
+	assert_int_equal(read_isr(f, false), 0);
+	pic__set_irq(f->p, 0, 1);
+	assert_int_equal(pic__ack_pending(f->p), MBASE + 0);
+	assert_int_equal(read_isr(f, false), 0x01);
+	/* IR0 in service blocks a second IR0: INT is down again. */
+	pic__set_irq(f->p, 0, 0);
+	pic__set_irq(f->p, 0, 1);
+	assert_int_equal(pic__ack_pending(f->p), -1);
+}
+
 static void test_auto_eoi(void **state)
 {
 	struct fixture *f = *state;
@@ -563,6 +581,7 @@ int main(void)
 		T(test_cascade),
 		T(test_slave_mask),
 		T(test_spurious),
+		T(test_ack_pending),
 		T(test_auto_eoi),
 		T(test_specific_eoi_and_rotation),
 		T(test_rotate_in_auto_eoi),

@@ -214,6 +214,17 @@ int pic__ack(struct pic *p)
 	return vector;
 }
 
+int pic__ack_pending(struct pic *p)
+{
+	int vector = -1;
+
+	pthread_mutex_lock(&p->lock);
+	if (p->out)
+		vector = ack_locked(p);
+	unlock_and_notify(p);
+	return vector;
+}
+
 bool pic__output(struct pic *p)
 {
 	bool out;

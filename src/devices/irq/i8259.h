@@ -99,6 +99,9 @@ void pic__set_irq(struct pic *p, unsigned irq, int level);
 /* The INTA cycle: the vector of the highest-priority request (moving it
  * from IRR to ISR), or the spurious IR7/IR15 vector if there is none. */
 int pic__ack(struct pic *p);
+/* INTA only if INT is up: the vector, or -1 when nothing is pending (so a
+ * caller whose view of INT is stale gets no spurious IRQ7). */
+int pic__ack_pending(struct pic *p);
 
 /* The master's INT output now. */
 bool pic__output(struct pic *p);

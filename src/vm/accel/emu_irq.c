@@ -218,7 +218,7 @@ int emu_irq__ack(void *ctx, struct cpu *cpu)
 	 * to deliver there, there is no interrupt, rather than a spurious
 	 * IRQ7 that the thread race, not the guest, caused. */
 	if (vec == LAPIC_EXTINT)
-		vec = pic__output(ev->pic) ? pic__ack(ev->pic) : -1;
+		vec = pic__ack_pending(ev->pic);
 	/* More may be waiting (another ExtINT, a higher vector). */
 	if (lapic__pending(v->lapic))
 		cpu__raise(cpu, CPU_EV_IRQ);
