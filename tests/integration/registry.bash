@@ -36,13 +36,14 @@
 export MKIMAGE="$BATS_TEST_DIRNAME/../fixtures/mkimage.sh"
 FAKEREG_BIN="$(dirname "${VMKIT:-$BATS_TEST_DIRNAME/../../build/vmkit}")/tests/tools/fakereg"
 
-# A port nothing listens on; the registry may still lose a race for it, so
+# A port no socket uses, below the ephemeral range (32768 up) that
+# outgoing connections take; the registry may still lose a race for it, so
 # start_registry retries with another.
 _free_port() {
 	local p
 	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 40000))
-		ss -Htln "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+		p=$((20000 + RANDOM % 12000))
+		ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return 0; }
 	done
 	return 1
 }
@@ -59,7 +60,7 @@ _wait_http() {
 }
 
 start_registry() {
-	local htpasswd="" tls="" scheme=http dir port
+	local htpasswd="" tls="" scheme=http dir port pid
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--htpasswd) htpasswd=$2; shift 2 ;;
@@ -68,6 +69,9 @@ start_registry() {
 		esac
 	done
 	command -v docker-registry >/dev/null || { echo "docker-registry missing (apt-get install docker-registry)" >&2; return 1; }
+	# A test's own registry replaces the file's in this test's shell only;
+	# until it is up, stop_registry must find nothing of the file's to stop.
+	unset REGISTRY REGISTRY_DIR REGISTRY_PID
 	dir=$(mktemp -d "${BATS_FILE_TMPDIR:-/tmp}/registry.XXXXXX")
 	mkdir -p "$dir/data"
 	if [ -n "$tls" ]; then
@@ -92,12 +96,14 @@ start_registry() {
 		fi
 		# fd 3 closed: bats waits for whoever holds it.
 		docker-registry serve "$dir/config.yml" >"$dir/log" 2>&1 3>&- &
-		REGISTRY_PID=$!
-		if _wait_http "$scheme://127.0.0.1:$port/v2/" && kill -0 "$REGISTRY_PID" 2>/dev/null; then
-			export REGISTRY="127.0.0.1:$port" REGISTRY_DIR="$dir" REGISTRY_PID
+		pid=$!
+		if _wait_http "$scheme://127.0.0.1:$port/v2/" && kill -0 "$pid" 2>/dev/null; then
+			export REGISTRY="127.0.0.1:$port" REGISTRY_DIR="$dir" REGISTRY_PID=$pid
 			return 0
 		fi
-		kill "$REGISTRY_PID" 2>/dev/null; wait "$REGISTRY_PID" 2>/dev/null || true
+		# It may be gone already (lost the port): bats runs with errexit.
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
 	done
 	echo "docker-registry did not start:" >&2
 	cat "$dir/log" >&2
