@@ -45,11 +45,73 @@ int cli__fail(const char *fmt, ...)
 	return CLI_EXIT_FAIL;
 }
 
+/* Why cli__getopt refused a word getopt_long would have taken, or NULL. */
+static const char *getopt_why;
+
+int cli__getopt(int argc, char **argv, const char *shorts, const struct option *longs)
+{
+	const char *w, *v;
+	const struct option *o;
+	size_t n;
+	int c;
+
+	getopt_why = NULL;
+	for (;;) {
+		/* glibc re-initialises at optind 0 and then looks at argv[1]. A
+		 * word that starts with "--" is never inside a cluster of short
+		 * options, so it is the next word getopt_long would read. */
+		int i = optind ? optind : 1;
+
+		w = i < argc ? argv[i] : NULL;
+		if (!w || w[0] != '-' || w[1] != '-' || !w[2])
+			break;
+		n = strcspn(w + 2, "=");
+		for (o = longs; o->name; o++)
+			if (strlen(o->name) == n && strncmp(o->name, w + 2, n) == 0)
+				break;
+		if (!o->name) {
+			optind = i + 1;
+			optopt = 0;
+			return '?';
+		}
+		if (o->has_arg != no_argument || w[2 + n] != '=')
+			break;
+		/* A flag given a value, as Docker's parser allows. */
+		optind = i + 1;
+		optarg = NULL;
+		v = w + 3 + n;
+		if (strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+			continue; /* as if not given */
+		if (strcmp(v, "true") != 0 && strcmp(v, "1") != 0) {
+			getopt_why = "takes true or false";
+			return '?';
+		}
+		if (o->flag) {
+			*o->flag = o->val;
+			return 0;
+		}
+		return o->val;
+	}
+	c = getopt_long(argc, argv, shorts, longs, NULL);
+	/* "-e=K=V" is "-e K=V" to Docker: drop the '=' right after a short
+	 * option's letter when the argument was attached to it. */
+	if (c > 0 && c < 256 && optarg && optarg[0] == '=' && optind > 0 &&
+	    optarg > argv[optind - 1] && optarg <= argv[optind - 1] + strlen(argv[optind - 1]) &&
+	    optarg[-1] == c)
+		optarg++;
+	return c;
+}
+
 int cli__bad_option(const char *usage, char **argv, int opt)
 {
 	/* getopt leaves the offending word at argv[optind - 1]. */
 	const char *word = optind > 0 ? argv[optind - 1] : "?";
 
+	if (getopt_why) {
+		int n = (int)strcspn(word, "=");
+
+		return cli__usage_error(usage, "option '%.*s' %s", n, word, getopt_why);
+	}
 	if (opt == ':')
 		return cli__usage_error(usage, "option '%s' needs an argument", word);
 	if (optopt && !(word[0] == '-' && word[1] == '-'))
@@ -100,7 +162,7 @@ int cli__dispatch(int argc, char **argv, const struct cli_cmd *cmds, size_t ncmd
 
 	cli_argv = argv;
 	/* '+': stop at the command name, so its options are its own. */
-	while ((c = getopt_long(argc, argv, "+:hVvr:", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:hVvr:", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			help(main_usage);

@@ -7,6 +7,7 @@
 #ifndef VMKIT_CLI_CLI_H
 #define VMKIT_CLI_CLI_H
 
+#include <getopt.h>
 #include <stddef.h>
 
 #define CLI_EXIT_FAIL  1
@@ -24,6 +25,14 @@ int cli__usage_error(const char *usage, const char *fmt, ...) __attribute__((for
 
 /* Print "vmkit: <msg>" on stderr; returns 1. */
 int cli__fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* getopt_long for every command, stricter and closer to Docker's parser:
+ * a long option must be spelled in full (no unique prefixes: --priv is
+ * not --privileged), a flag may be given as --flag=true or --flag=false
+ * (or 1/0; false is as if not given), and a short option's attached
+ * argument may follow an '=' (-e=K=V is -e K=V). A refused word returns
+ * '?' for cli__bad_option to report. */
+int cli__getopt(int argc, char **argv, const char *shorts, const struct option *longs);
 
 /* Report an option getopt rejected (it stays quiet: we pass ':' first). */
 int cli__bad_option(const char *usage, char **argv, int optopt_val);

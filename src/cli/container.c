@@ -142,7 +142,7 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 
 	o->pull = "missing";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:itde:v:w:u:p:h:m:", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:itde:v:w:u:p:h:m:", opts)) != -1) {
 		switch (c) {
 		case 'i':
 			o->interactive = true;
@@ -663,7 +663,7 @@ static int simple_opts(int argc, char **argv, const char *usage, const char *sho
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, shorts, longs)) != -1) {
 		if (c == OPT_HELP) {
 			printf("usage: vmkit %s\n", usage);
 			return -1;

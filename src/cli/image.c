@@ -156,7 +156,7 @@ int cmd_images(int argc, char **argv)
 	bool quiet = false, no_trunc = false;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:aqh", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:aqh", opts)) != -1) {
 		switch (c) {
 		case 'a': /* no intermediate images here: every image is shown */
 			break;
@@ -191,7 +191,7 @@ int cmd_rmi(int argc, char **argv)
 	bool force = false;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "+:fh", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:fh", opts)) != -1) {
 		if (c == 'f')
 			force = true;
 		else

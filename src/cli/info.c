@@ -223,7 +223,7 @@ int cmd_info(int argc, char **argv)
 	struct report rep = { .n = 0 };
 	int c, json = 0, failed = 0;
 
-	while ((c = getopt_long(argc, argv, "+:jh", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:jh", opts)) != -1) {
 		switch (c) {
 		case 'j':
 			json = 1;

@@ -55,7 +55,7 @@ static int parse_run(int argc, char **argv, struct vm_config *cfg, bool *no_rebo
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+:k:a:c:m:h", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:k:a:c:m:h", opts)) != -1) {
 		switch (c) {
 		case 'k':
 			cfg->kernel = optarg;

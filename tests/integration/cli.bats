@@ -57,3 +57,43 @@ load helpers
 	[ "$status" -eq 2 ]
 	[ -z "$output" ]
 }
+
+@test "long options are matched exactly, never by prefix" {
+	# glibc's getopt_long takes any unique prefix: --js was --json,
+	# --pid=host was --pids-limit, --priv was --privileged.
+	run "$VMKIT" info --js
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "vmkit: unknown option '--js'" ]]
+	run "$VMKIT" run --pid=host busybox
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "vmkit: unknown option '--pid=host'" ]]
+	run "$VMKIT" run --priv busybox
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "vmkit: unknown option '--priv'" ]]
+	run "$VMKIT" vm run --mem 256M --kernel /nonexistent
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "vmkit: unknown option '--mem'" ]]
+	run "$VMKIT" --ro /tmp info
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "vmkit: unknown option '--ro'" ]]
+	run "$VMKIT" pull --tls=false busybox
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "vmkit: unknown option '--tls=false'" ]]
+}
+
+@test "a flag takes =true or =false, a short option's argument may follow =" {
+	run "$VMKIT" info --json=true
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == "{" ]]
+	run "$VMKIT" info --json=false
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" != "{" ]]
+	run "$VMKIT" info --json=maybe
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == "vmkit: option '--json' takes true or false" ]]
+	# -k=FILE is -k FILE, as Docker's -e=K=V is -e K=V
+	run "$VMKIT" vm run -k=/nonexistent/kernel
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"'/nonexistent/kernel'"* || "$output" == *" /nonexistent/kernel:"* ]]
+	[[ "$output" != *"=/nonexistent"* ]]
+}

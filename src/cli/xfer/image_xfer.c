@@ -50,7 +50,7 @@ int cmd_pull(int argc, char **argv)
 	char id[80], name[700];
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "+:qh", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:qh", opts)) != -1) {
 		switch (c) {
 		case 'q':
 			o.quiet = true;
@@ -119,7 +119,7 @@ int cmd_import(int argc, char **argv)
 	char id[80];
 	int c, fd, r;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1)
+	while ((c = cli__getopt(argc, argv, "+:h", opts)) != -1)
 		return cli__help_or_fail(
 			import_usage,
 			"Create an image from a root filesystem tarball (plain, gzip, "
@@ -159,7 +159,7 @@ int cmd_save(int argc, char **argv)
 	struct err e = { 0 };
 	int c, fd, r;
 
-	while ((c = getopt_long(argc, argv, "+:o:h", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:o:h", opts)) != -1) {
 		if (c == 'o')
 			out = optarg;
 		else
@@ -218,7 +218,7 @@ int cmd_load(int argc, char **argv)
 	bool quiet = false;
 	int c, fd, r;
 
-	while ((c = getopt_long(argc, argv, "+:i:qh", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:i:qh", opts)) != -1) {
 		if (c == 'i')
 			in = optarg;
 		else if (c == 'q')

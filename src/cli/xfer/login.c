@@ -95,7 +95,7 @@ int cmd_login(int argc, char **argv)
 	struct err e = { 0 };
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+:u:p:h", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:u:p:h", opts)) != -1) {
 		switch (c) {
 		case 'u':
 			user = optarg;
@@ -169,7 +169,7 @@ int cmd_logout(int argc, char **argv)
 	char key[256];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
+	while ((c = cli__getopt(argc, argv, "+:h", opts)) != -1) {
 		if (c == 'h') {
 			printf("usage: vmkit %s\n\nRemove the credentials stored for REGISTRY "
 			       "(default %s).\n",
