@@ -266,17 +266,26 @@ teardown() {
 	before=$(store_snapshot)
 	fifo="$BATS_TEST_TMPDIR/fifo"
 	mkfifo "$fifo"
-	vk import "$fifo" half 3>&- &
+	# vmkit itself, not a shell function in a subshell: $! must be the
+	# process the kill ends (vmkit execs vmkit-xfer in the same process),
+	# or the import lives on, sees EOF and cleans up after itself.
+	"$VMKIT" --root "$BATS_TEST_TMPDIR/root" import "$fifo" half 3>&- &
 	pid=$!
 	exec 4>"$fifo"
 	head -c 1000000 "$ROOTFS_TAR" >&4
-	# wait until the import is unpacking into its staging directory
-	for _ in $(seq 100); do
-		[ "$(find "$BATS_TEST_TMPDIR/root/images/tmp" -mindepth 2 -name 'layer-*' | wc -l)" -gt 0 ] && break
+	# wait until the import is unpacking into its staging directory; it
+	# blocks on the FIFO for the rest, so it cannot finish meanwhile
+	staged=0
+	for _ in $(seq 600); do
+		[ "$(find "$BATS_TEST_TMPDIR/root/images/tmp" -mindepth 2 -name 'layer-*' | wc -l)" -gt 0 ] &&
+			{ staged=1; break; }
 		sleep 0.05
 	done
+	[ "$staged" -eq 1 ]
 	kill -9 "$pid"
-	wait "$pid" || true
+	st=0
+	wait "$pid" || st=$?
+	[ "$st" -eq 137 ] # killed, not ended on its own
 	exec 4>&-
 	[ "$(count tmp)" -eq 1 ] # left behind, invisible to images
 	run vk images
